@@ -1,0 +1,1 @@
+"""Case files: loading (TOML -> frozen SI dataclasses), the material library, validation."""
