@@ -1,0 +1,120 @@
+"""NumPy twins of the compiled kernels in ``_stencil.pyx``: same signatures, same results.
+
+They exist for the tests (each compiled kernel is checked against its twin on small random
+grids) and as readable documentation of what the loops compute. They are never used as a silent
+fallback for a missing extension.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _apply(x, cx, cy, fx, fy, wx, wy, cz, gtop, gbot, vslice, gxv, gyv, vface, gzv):
+    nz = x.shape[0]
+    out = np.zeros_like(x)
+    I = slice(1, -1)
+    xc = x[:, I, I]
+    for k in range(nz):
+        v = vslice[k]
+        if v < 0:
+            gxl = cx[k] * wy[I, None] * fx[None, :-1]
+            gxr = cx[k] * wy[I, None] * fx[None, 1:]
+            gyd = cy[k] * fy[:-1, None] * wx[None, I]
+            gyu = cy[k] * fy[1:, None] * wx[None, I]
+        else:
+            gxl = gxv[v, I, :-2]
+            gxr = gxv[v, I, 1:-1]
+            gyd = gyv[v, :-2, I]
+            gyu = gyv[v, 1:-1, I]
+        o = (gxl * (xc[k] - x[k, I, :-2]) + gxr * (xc[k] - x[k, I, 2:])
+             + gyd * (xc[k] - x[k, :-2, I]) + gyu * (xc[k] - x[k, 2:, I]))
+        area = wy[I, None] * wx[None, I]
+        if k > 0:
+            g = cz[k - 1] * area if vface[k - 1] < 0 else gzv[vface[k - 1], I, I]
+            o = o + g * (xc[k] - xc[k - 1])
+        else:
+            o = o + gbot[I, I] * xc[k]
+        if k < nz - 1:
+            g = cz[k] * area if vface[k] < 0 else gzv[vface[k], I, I]
+            o = o + g * (xc[k] - xc[k + 1])
+        else:
+            o = o + gtop[I, I] * xc[k]
+        out[k, I, I] = o
+    return out
+
+
+def apply_operator(x, out, cx, cy, fx, fy, wx, wy, cz, gtop, gbot, vslice, gxv, gyv, vface, gzv):
+    """out = A x on the interior; returns x . out."""
+    out[:, 1:-1, 1:-1] = _apply(x, cx, cy, fx, fy, wx, wy, cz, gtop, gbot,
+                                vslice, gxv, gyv, vface, gzv)[:, 1:-1, 1:-1]
+    return float(np.vdot(x, out))
+
+
+def update_direction_apply(zq, p, beta, cx, cy, fx, fy, wx, wy, cz, gtop, gbot,
+                           vslice, gxv, gyv, vface, gzv):
+    """p = zq + beta p; zq = A p; returns p . (A p)."""
+    I = slice(1, -1)
+    p[:, I, I] = zq[:, I, I] + beta * p[:, I, I]
+    q = _apply(p, cx, cy, fx, fy, wx, wy, cz, gtop, gbot, vslice, gxv, gyv, vface, gzv)
+    zq[:, I, I] = q[:, I, I]
+    return float(np.vdot(p, zq))
+
+
+def cg_step(x, r, p, q, alpha):
+    """x += alpha p; r -= alpha q; returns (r . r, sum r)."""
+    x += alpha * p
+    r -= alpha * q
+    return float(np.dot(r, r)), float(r.sum())
+
+
+def smooth(x, b, cx, cy, cz, sxl, sxr, syl, syr, iwx, iwy, rowtype, minv, upc, forward, zero):
+    """Red-black Gauss-Seidel over z-columns with exact (Thomas) column solves."""
+    nz, ny2, nx2 = x.shape
+    ny, nx = ny2 - 2, nx2 - 2
+    jj, ii = np.meshgrid(np.arange(ny2), np.arange(nx2), indexing="ij")
+    interior = (jj >= 1) & (jj <= ny) & (ii >= 1) & (ii <= nx)
+    colours = (0, 1) if forward else (1, 0)
+    if zero:
+        x[:, interior] = 0.0
+    for c in colours:
+        mask = interior & ((ii + jj) % 2 == c)
+        js, is_ = np.nonzero(mask)
+        t = rowtype[js]
+        g = np.empty((nz, js.size))
+        for k in range(nz):
+            d = (b[k, js, is_] * iwx[is_] * iwy[js]
+                 + cx[k] * (sxl[is_] * x[k, js, is_ - 1] + sxr[is_] * x[k, js, is_ + 1])
+                 + cy[k] * (syl[js] * x[k, js - 1, is_] + syr[js] * x[k, js + 1, is_]))
+            if k > 0:
+                d = d + cz[k - 1] * g[k - 1]
+            g[k] = d * minv[t, k, is_]
+        for k in range(nz - 2, -1, -1):
+            g[k] = g[k] + upc[t, k, is_] * g[k + 1]
+        x[:, js, is_] = g
+
+
+def restrict_residual(x, b, bc, cx, cy, fx, fy, wx, wy, cz, gtop, gbot, vslice, gxv, gyv,
+                      vface, gzv, rix, rwx, jy0, jy1, wy0, wy1, rrow, tmp):
+    """bc = P^T (b - A x); in x the transpose is the gather sum_m rwx[I, m] r[rix[I, m]]."""
+    r = b - _apply(x, cx, cy, fx, fy, wx, wy, cz, gtop, gbot, vslice, gxv, gyv, vface, gzv)
+    r[:, :, 0] = 0.0
+    r[:, :, -1] = 0.0
+    ncx = bc.shape[2] - 2
+    I = np.arange(1, ncx + 1)
+    rx = np.einsum("im,kjim->kji", rwx[I], r[:, :, rix[I]])  # (nz, ny + 2, ncx)
+    bc[...] = 0.0
+    ny = x.shape[1] - 2
+    for j in range(1, ny + 1):
+        bc[:, jy0[j], 1:-1] += wy0[j] * rx[:, j]
+        bc[:, jy1[j], 1:-1] += wy1[j] * rx[:, j]
+
+
+def prolong_add(xc, x, ix0, ix1, wx0, wx1, jy0, jy1, wy0, wy1, tmp):
+    """x += P xc (bilinear, cell-centred, tensor product)."""
+    I = slice(1, -1)
+    i = np.arange(1, x.shape[2] - 1)
+    j = np.arange(1, x.shape[1] - 1)
+    for J, vy in ((jy0[j], wy0[j]), (jy1[j], wy1[j])):
+        for Ii, vx in ((ix0[i], wx0[i]), (ix1[i], wx1[i])):
+            x[:, I, I] += vy[None, :, None] * vx[None, None, :] * xc[:, J[:, None], Ii[None, :]]
