@@ -13,34 +13,34 @@ import numpy as np
 def _apply(x, cx, cy, fx, fy, wx, wy, cz, gtop, gbot, vslice, gxv, gyv, vface, gzv):
     nz = x.shape[0]
     out = np.zeros_like(x)
-    I = slice(1, -1)
-    xc = x[:, I, I]
+    inner = slice(1, -1)
+    xc = x[:, inner, inner]
     for k in range(nz):
         v = vslice[k]
         if v < 0:
-            gxl = cx[k] * wy[I, None] * fx[None, :-1]
-            gxr = cx[k] * wy[I, None] * fx[None, 1:]
-            gyd = cy[k] * fy[:-1, None] * wx[None, I]
-            gyu = cy[k] * fy[1:, None] * wx[None, I]
+            gxl = cx[k] * wy[inner, None] * fx[None, :-1]
+            gxr = cx[k] * wy[inner, None] * fx[None, 1:]
+            gyd = cy[k] * fy[:-1, None] * wx[None, inner]
+            gyu = cy[k] * fy[1:, None] * wx[None, inner]
         else:
-            gxl = gxv[v, I, :-2]
-            gxr = gxv[v, I, 1:-1]
-            gyd = gyv[v, :-2, I]
-            gyu = gyv[v, 1:-1, I]
-        o = (gxl * (xc[k] - x[k, I, :-2]) + gxr * (xc[k] - x[k, I, 2:])
-             + gyd * (xc[k] - x[k, :-2, I]) + gyu * (xc[k] - x[k, 2:, I]))
-        area = wy[I, None] * wx[None, I]
+            gxl = gxv[v, inner, :-2]
+            gxr = gxv[v, inner, 1:-1]
+            gyd = gyv[v, :-2, inner]
+            gyu = gyv[v, 1:-1, inner]
+        o = (gxl * (xc[k] - x[k, inner, :-2]) + gxr * (xc[k] - x[k, inner, 2:])
+             + gyd * (xc[k] - x[k, :-2, inner]) + gyu * (xc[k] - x[k, 2:, inner]))
+        area = wy[inner, None] * wx[None, inner]
         if k > 0:
-            g = cz[k - 1] * area if vface[k - 1] < 0 else gzv[vface[k - 1], I, I]
+            g = cz[k - 1] * area if vface[k - 1] < 0 else gzv[vface[k - 1], inner, inner]
             o = o + g * (xc[k] - xc[k - 1])
         else:
-            o = o + gbot[I, I] * xc[k]
+            o = o + gbot[inner, inner] * xc[k]
         if k < nz - 1:
-            g = cz[k] * area if vface[k] < 0 else gzv[vface[k], I, I]
+            g = cz[k] * area if vface[k] < 0 else gzv[vface[k], inner, inner]
             o = o + g * (xc[k] - xc[k + 1])
         else:
-            o = o + gtop[I, I] * xc[k]
-        out[k, I, I] = o
+            o = o + gtop[inner, inner] * xc[k]
+        out[k, inner, inner] = o
     return out
 
 
@@ -54,10 +54,10 @@ def apply_operator(x, out, cx, cy, fx, fy, wx, wy, cz, gtop, gbot, vslice, gxv, 
 def update_direction_apply(zq, p, beta, cx, cy, fx, fy, wx, wy, cz, gtop, gbot,
                            vslice, gxv, gyv, vface, gzv):
     """p = zq + beta p; zq = A p; returns p . (A p)."""
-    I = slice(1, -1)
-    p[:, I, I] = zq[:, I, I] + beta * p[:, I, I]
+    inner = slice(1, -1)
+    p[:, inner, inner] = zq[:, inner, inner] + beta * p[:, inner, inner]
     q = _apply(p, cx, cy, fx, fy, wx, wy, cz, gtop, gbot, vslice, gxv, gyv, vface, gzv)
-    zq[:, I, I] = q[:, I, I]
+    zq[:, inner, inner] = q[:, inner, inner]
     return float(np.vdot(p, zq))
 
 
@@ -96,13 +96,13 @@ def smooth(x, b, cx, cy, cz, sxl, sxr, syl, syr, iwx, iwy, rowtype, minv, upc, f
 
 def restrict_residual(x, b, bc, cx, cy, fx, fy, wx, wy, cz, gtop, gbot, vslice, gxv, gyv,
                       vface, gzv, rix, rwx, jy0, jy1, wy0, wy1, rrow, tmp):
-    """bc = P^T (b - A x); in x the transpose is the gather sum_m rwx[I, m] r[rix[I, m]]."""
+    """bc = P^T (b - A x); in x the transpose is the gather sum_m rwx[inner, m] r[rix[inner, m]]."""
     r = b - _apply(x, cx, cy, fx, fy, wx, wy, cz, gtop, gbot, vslice, gxv, gyv, vface, gzv)
     r[:, :, 0] = 0.0
     r[:, :, -1] = 0.0
     ncx = bc.shape[2] - 2
-    I = np.arange(1, ncx + 1)
-    rx = np.einsum("im,kjim->kji", rwx[I], r[:, :, rix[I]])  # (nz, ny + 2, ncx)
+    cols = np.arange(1, ncx + 1)
+    rx = np.einsum("im,kjim->kji", rwx[cols], r[:, :, rix[cols]])  # (nz, ny + 2, ncx)
     bc[...] = 0.0
     ny = x.shape[1] - 2
     for j in range(1, ny + 1):
@@ -112,9 +112,9 @@ def restrict_residual(x, b, bc, cx, cy, fx, fy, wx, wy, cz, gtop, gbot, vslice, 
 
 def prolong_add(xc, x, ix0, ix1, wx0, wx1, jy0, jy1, wy0, wy1, tmp):
     """x += P xc (bilinear, cell-centred, tensor product)."""
-    I = slice(1, -1)
+    inner = slice(1, -1)
     i = np.arange(1, x.shape[2] - 1)
     j = np.arange(1, x.shape[1] - 1)
     for J, vy in ((jy0[j], wy0[j]), (jy1[j], wy1[j])):
         for Ii, vx in ((ix0[i], wx0[i]), (ix1[i], wx1[i])):
-            x[:, I, I] += vy[None, :, None] * vx[None, None, :] * xc[:, J[:, None], Ii[None, :]]
+            x[:, inner, inner] += vy[None, :, None] * vx[None, None, :] * xc[:, J[:, None], Ii[None, :]]

@@ -12,7 +12,7 @@ Example
 >>> from wafersolve.case.model import Material
 >>> si = Material("silicon", (148.0, 148.0, 148.0), k_exponent=1.3)
 >>> round(si.k_at(350.0)[2], 2)
-121.73
+121.12
 """
 
 from __future__ import annotations

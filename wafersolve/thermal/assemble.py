@@ -25,22 +25,22 @@ from .stencil import Stencil
 def face_conductances(st: Stencil):
     """Interior face conductances (W/K): gx (nz, ny, nx-1), gy (nz, ny-1, nx), gz (nz-1, ny, nx)."""
     nz, ny, nx = st.shape
-    I = slice(1, -1)
+    inner = slice(1, -1)
     gx = np.empty((nz, ny, max(nx - 1, 0)))
     gy = np.empty((nz, max(ny - 1, 0), nx))
     gz = np.empty((max(nz - 1, 0), ny, nx))
-    area = st.area[I, I]
+    area = st.area[inner, inner]
     for k in range(nz):
         v = st.vslice[k]
         if v < 0:
-            gx[k] = st.cx[k] * st.wy[I, None] * st.fx[None, 1:-1]
-            gy[k] = st.cy[k] * st.fy[1:-1, None] * st.wx[None, I]
+            gx[k] = st.cx[k] * st.wy[inner, None] * st.fx[None, 1:-1]
+            gy[k] = st.cy[k] * st.fy[1:-1, None] * st.wx[None, inner]
         else:
-            gx[k] = st.gxv[v, I, 1:-2]
-            gy[k] = st.gyv[v, 1:-2, I]
+            gx[k] = st.gxv[v, inner, 1:-2]
+            gy[k] = st.gyv[v, 1:-2, inner]
     for k in range(nz - 1):
         f = st.vface[k]
-        gz[k] = st.cz[k] * area if f < 0 else st.gzv[f, I, I]
+        gz[k] = st.cz[k] * area if f < 0 else st.gzv[f, inner, inner]
     return gx, gy, gz
 
 

@@ -112,7 +112,7 @@ def build_model(case: Case, grid: Grid) -> ThermalModel:
     layers = case.layers
     loc = grid.layer_of_cell
     dz = grid.dz_m
-    k_ref = np.array([layers[l].material.k_W_per_m_K for l in loc], dtype=np.float64)
+    k_ref = np.array([layers[m].material.k_W_per_m_K for m in loc], dtype=np.float64)
     contact = np.zeros(max(grid.nz - 1, 0))
     by_pair = {(c.lower, c.upper): c.resistance_m2_K_per_W for c in case.contacts}
     for f in range(grid.nz - 1):

@@ -242,8 +242,8 @@ class Multigrid:
         """z = M^-1 r (both padded fine-level fields; z's input value is ignored)."""
         self._cycle(0, z, r)
 
-    def _cycle(self, l: int, x: np.ndarray, b: np.ndarray) -> None:
-        level = self.levels[l]
+    def _cycle(self, lev: int, x: np.ndarray, b: np.ndarray) -> None:
+        level = self.levels[lev]
         if level.dense is not None:
             sol = scipy.linalg.cho_solve(level.dense, b[:, 1:-1, 1:-1].ravel())
             x[:, 1:-1, 1:-1] = sol.reshape(level.st.shape)
@@ -251,10 +251,10 @@ class Multigrid:
         args = level.smoother_args()
         for s in range(self.nu):
             _k.smooth(x, b, *args, True, s == 0)
-        coarse = self.levels[l + 1]
+        coarse = self.levels[lev + 1]
         _k.restrict_residual(x, b, coarse.b, *level.st.kernel_args(), *level.restrict_x,
                              *level.to_coarse[4:], level.rrow, level.tmp)
-        self._cycle(l + 1, coarse.x, coarse.b)
+        self._cycle(lev + 1, coarse.x, coarse.b)
         _k.prolong_add(coarse.x, x, *level.to_coarse, level.tmp)
         for _ in range(self.nu):
             _k.smooth(x, b, *args, False, False)
