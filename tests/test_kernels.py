@@ -168,3 +168,28 @@ def test_prolongation_reproduces_constants_and_linears():
     got = y[0, 1:-1, 1:-1]
     np.testing.assert_allclose(got[np.ix_(inside_y, inside)], expect[np.ix_(inside_y, inside)],
                                rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 7), (5, 7, 9), (4, 13, 6), (3, 1, 11), (6, 10, 1), (3, 17, 16)])
+@pytest.mark.parametrize("zero", [True, False])
+def test_fused_cycle_kernels_match_twins(shape, zero):
+    """smooth_restrict = smooth + restrict_residual; prolong_smooth = prolong_add + smooth."""
+    rng = np.random.default_rng(13)
+    mg = _hierarchy(shape, rng, widths="merged")
+    for fine, coarse in zip(mg.levels[:-1], mg.levels[1:], strict=True):
+        st = fine.st
+        b = random_field(st.shape, rng)
+        x = random_field(st.shape, rng)
+        tail = (st.fx, st.fy, st.wx, st.wy, st.gtop, st.gbot, st.vslice, st.gxv, st.gyv,
+                st.vface, st.gzv, *fine.restrict_x, *fine.to_coarse[4:], fine.rrow)
+        x_c, x_r = x.copy(), x.copy()
+        bc_c, bc_r = padded_zeros(coarse.st.shape), padded_zeros(coarse.st.shape)
+        K.smooth_restrict(x_c, b, bc_c, *fine.smoother_args(), zero, *tail)
+        R.smooth_restrict(x_r, b, bc_r, *fine.smoother_args(), zero, *tail)
+        assert np.abs(x_c - x_r).max() <= 1e-12 * np.abs(x_r).max()
+        assert np.abs(bc_c - bc_r).max() <= 1e-11 * np.abs(bc_r).max()
+        xc = random_field(coarse.st.shape, rng)
+        y_c, y_r = x.copy(), x.copy()
+        K.prolong_smooth(xc, y_c, b, *fine.to_coarse, fine.tmp, *fine.smoother_args())
+        R.prolong_smooth(xc, y_r, b, *fine.to_coarse, fine.tmp, *fine.smoother_args())
+        assert np.abs(y_c - y_r).max() <= 1e-12 * np.abs(y_r).max()

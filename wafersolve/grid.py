@@ -109,7 +109,8 @@ def build_grid(case: Case) -> Grid:
     Example
     -------
     >>> from wafersolve import load_case
-    >>> g = build_grid(load_case("cases/small.toml"))   # doctest: +SKIP
+    >>> build_grid(load_case("cases/small.toml")).shape
+    (8, 64, 64)
     """
     lx, ly = case.wafer.size_m
     x = np.linspace(0.0, lx, case.grid.nx + 1)

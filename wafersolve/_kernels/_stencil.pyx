@@ -192,10 +192,13 @@ cdef inline void _half_row(Py_ssize_t j, int color, bint zero, Py_ssize_t nz, Py
                            const f8[::1] cx, const f8[::1] cy, const f8[::1] cz,
                            const f8[::1] sxl, const f8[::1] sxr, const f8[::1] syl,
                            const f8[::1] syr, const f8[::1] iwx, const f8[::1] iwy,
-                           const Py_ssize_t[::1] rowtype, const f8[:, :, ::1] minv,
-                           const f8[:, :, ::1] upc) noexcept nogil:
+                           const f8[::1] unif, const Py_ssize_t[::1] rowtype,
+                           const f8[:, :, ::1] minv, const f8[:, :, ::1] upc) noexcept nogil:
     """Exact z-line solves on the columns (j, i) of one colour ((i + j) % 2 == color):
-    right-hand side and forward elimination in one loop per slice, then back substitution."""
+    right-hand side and forward elimination in one loop per slice, then back substitution.
+    unif[0] != 0 marks a level uniform in x, where sxl = sxr = unif[1] and iwx = unif[2] on every
+    interior column (the zero ghosts make the boundary columns agree too): constants replace
+    three array loads per cell."""
     cdef Py_ssize_t i, k
     cdef Py_ssize_t i0 = 1 if ((1 + j) & 1) == color else 2
     cdef Py_ssize_t t = rowtype[j]
@@ -212,6 +215,8 @@ cdef inline void _half_row(Py_ssize_t j, int color, bint zero, Py_ssize_t nz, Py
     cdef const f8* pl = &sxl[0]
     cdef const f8* pr = &sxr[0]
     cdef const f8* pw = &iwx[0]
+    cdef bint uni = unif[0] != 0.0
+    cdef f8 us = unif[1], uw = unif[2] * iwy[j]
     for k in range(nz):
         x0 = &x[k, j, 0]
         b0 = &b[k, j, 0]
@@ -225,6 +230,13 @@ cdef inline void _half_row(Py_ssize_t j, int color, bint zero, Py_ssize_t nz, Py
             if zero:
                 for i in range(i0, nx + 1, 2):
                     x0[i] = (b0[i] * pw[i] * iy + czl * xd[i]) * mi[i]
+            elif uni:
+                xs = &x[k, j - 1, 0]
+                xn = &x[k, j + 1, 0]
+                cxk = cxk * us
+                for i in range(i0, nx + 1, 2):
+                    x0[i] = (b0[i] * uw + cxk * (x0[i - 1] + x0[i + 1])
+                             + cyl * xs[i] + cyr * xn[i] + czl * xd[i]) * mi[i]
             else:
                 xs = &x[k, j - 1, 0]
                 xn = &x[k, j + 1, 0]
@@ -235,6 +247,13 @@ cdef inline void _half_row(Py_ssize_t j, int color, bint zero, Py_ssize_t nz, Py
             if zero:
                 for i in range(i0, nx + 1, 2):
                     x0[i] = b0[i] * pw[i] * iy * mi[i]
+            elif uni:
+                xs = &x[k, j - 1, 0]
+                xn = &x[k, j + 1, 0]
+                cxk = cxk * us
+                for i in range(i0, nx + 1, 2):
+                    x0[i] = (b0[i] * uw + cxk * (x0[i - 1] + x0[i + 1])
+                             + cyl * xs[i] + cyr * xn[i]) * mi[i]
             else:
                 xs = &x[k, j - 1, 0]
                 xn = &x[k, j + 1, 0]
@@ -252,8 +271,9 @@ cdef inline void _half_row(Py_ssize_t j, int color, bint zero, Py_ssize_t nz, Py
 def smooth(f8[:, :, ::1] x, const f8[:, :, ::1] b,
            const f8[::1] cx, const f8[::1] cy, const f8[::1] cz,
            const f8[::1] sxl, const f8[::1] sxr, const f8[::1] syl, const f8[::1] syr,
-           const f8[::1] iwx, const f8[::1] iwy, const Py_ssize_t[::1] rowtype,
-           const f8[:, :, ::1] minv, const f8[:, :, ::1] upc, bint forward, bint zero):
+           const f8[::1] iwx, const f8[::1] iwy, const f8[::1] unif,
+           const Py_ssize_t[::1] rowtype, const f8[:, :, ::1] minv, const f8[:, :, ::1] upc,
+           bint forward, bint zero):
     """One red-black Gauss-Seidel sweep over z-columns, each column solved exactly (Thomas with
     pre-factored pivots). forward: colour 0 then 1; else 1 then 0 (the adjoint sweep).
     zero: x is taken as zero on entry (its values are never read).
@@ -268,10 +288,54 @@ def smooth(f8[:, :, ::1] x, const f8[:, :, ::1] b,
         for j in range(1, ny + 2):
             if j <= ny:
                 _half_row(j, c0, zero, nz, nx, x, b, cx, cy, cz, sxl, sxr, syl, syr, iwx, iwy,
-                          rowtype, minv, upc)
+                          unif, rowtype, minv, upc)
             if j >= 2:
                 _half_row(j - 1, c1, False, nz, nx, x, b, cx, cy, cz, sxl, sxr, syl, syr,
-                          iwx, iwy, rowtype, minv, upc)
+                          iwx, iwy, unif, rowtype, minv, upc)
+
+
+cdef inline void _restrict_row(Py_ssize_t j, Py_ssize_t nz, Py_ssize_t nx,
+                               const f8[:, :, ::1] x, const f8[:, :, ::1] b, f8[:, :, ::1] bc,
+                               const f8[::1] cx, const f8[::1] cy, const f8[::1] fx,
+                               const f8[::1] fy, const f8[::1] wx, const f8[::1] wy,
+                               const f8[::1] cz, const f8[:, ::1] gtop, const f8[:, ::1] gbot,
+                               const Py_ssize_t[::1] vslice, const f8[:, :, ::1] gxv,
+                               const f8[:, :, ::1] gyv, const Py_ssize_t[::1] vface,
+                               const f8[:, :, ::1] gzv, const Py_ssize_t[:, ::1] rix,
+                               const f8[:, ::1] rwx, const Py_ssize_t[::1] jy0,
+                               const Py_ssize_t[::1] jy1, const f8[::1] wy0, const f8[::1] wy1,
+                               f8[:, ::1] rrow) noexcept nogil:
+    """Add P^T of the residual of fine row j (all slices) into the coarse rows it feeds."""
+    cdef Py_ssize_t ncx = bc.shape[2] - 2
+    cdef Py_ssize_t nm = rix.shape[1]
+    cdef Py_ssize_t k, i, m
+    cdef Py_ssize_t J0 = jy0[j], J1 = jy1[j]
+    cdef f8 v0 = wy0[j], v1 = wy1[j], acc
+    cdef f8* rr
+    cdef const f8* b0
+    for k in range(nz):
+        rr = &rrow[k, 0]
+        b0 = &b[k, j, 0]
+        _apply_row(k, j, nz, nx, x, rr, cx, cy, fx, fy, wx, wy, cz, gtop, gbot, vslice, gxv,
+                   gyv, vface, gzv)
+        for i in range(1, nx + 1):
+            rr[i] = b0[i] - rr[i]
+        rr[0] = 0.0
+        rr[nx + 1] = 0.0
+        for i in range(1, ncx + 1):
+            acc = 0.0
+            for m in range(nm):
+                acc = acc + rwx[i, m] * rr[rix[i, m]]
+            bc[k, J0, i] += v0 * acc
+            bc[k, J1, i] += v1 * acc
+
+
+cdef inline void _zero(f8[:, :, ::1] a) noexcept nogil:
+    cdef Py_ssize_t k, j, i
+    for k in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            for i in range(a.shape[2]):
+                a[k, j, i] = 0.0
 
 
 def restrict_residual(const f8[:, :, ::1] x, const f8[:, :, ::1] b, f8[:, :, ::1] bc,
@@ -286,55 +350,109 @@ def restrict_residual(const f8[:, :, ::1] x, const f8[:, :, ::1] b, f8[:, :, ::1
                       f8[:, ::1] rrow, f8[:, ::1] tmp):
     """bc = P^T (b - A x): the residual, formed row by row and never stored, restricted with the
     transpose of the bilinear prolongation. In x the transpose is a gather: coarse column I sums
-    rwx[I, m] * r[rix[I, m]]. rrow is (nz, nx + 2) and tmp (nz, ncx + 2) scratch."""
+    rwx[I, m] * r[rix[I, m]]. rrow is (nz, nx + 2) scratch; tmp is unused (kept for symmetry
+    with prolong_add)."""
     cdef Py_ssize_t nz = x.shape[0], ny = x.shape[1] - 2, nx = x.shape[2] - 2
-    cdef Py_ssize_t ncy = bc.shape[1] - 2, ncx = bc.shape[2] - 2
-    cdef Py_ssize_t nm = rix.shape[1]
-    cdef Py_ssize_t k, j, i, m, J0, J1
-    cdef f8 acc, v0, v1
+    cdef Py_ssize_t j
     with nogil:
-        for k in range(nz):
-            for j in range(ncy + 2):
-                for i in range(ncx + 2):
-                    bc[k, j, i] = 0.0
+        _zero(bc)
         for j in range(1, ny + 1):
-            J0 = jy0[j]
-            J1 = jy1[j]
-            v0 = wy0[j]
-            v1 = wy1[j]
-            for k in range(nz):
-                _apply_row(k, j, nz, nx, x, &rrow[k, 0], cx, cy, fx, fy, wx, wy, cz,
-                           gtop, gbot, vslice, gxv, gyv, vface, gzv)
-                for i in range(1, nx + 1):
-                    rrow[k, i] = b[k, j, i] - rrow[k, i]
-                rrow[k, 0] = 0.0
-                rrow[k, nx + 1] = 0.0
-                for i in range(1, ncx + 1):
-                    acc = 0.0
-                    for m in range(nm):
-                        acc = acc + rwx[i, m] * rrow[k, rix[i, m]]
-                    bc[k, J0, i] += v0 * acc
-                    bc[k, J1, i] += v1 * acc
+            _restrict_row(j, nz, nx, x, b, bc, cx, cy, fx, fy, wx, wy, cz, gtop, gbot, vslice,
+                          gxv, gyv, vface, gzv, rix, rwx, jy0, jy1, wy0, wy1, rrow)
+
+
+cdef inline void _prolong_row(Py_ssize_t j, Py_ssize_t nz, Py_ssize_t nx,
+                              const f8[:, :, ::1] xc, f8[:, :, ::1] x,
+                              const Py_ssize_t[::1] ix0, const Py_ssize_t[::1] ix1,
+                              const f8[::1] wx0, const f8[::1] wx1, const Py_ssize_t[::1] jy0,
+                              const Py_ssize_t[::1] jy1, const f8[::1] wy0, const f8[::1] wy1,
+                              f8[:, ::1] tmp) noexcept nogil:
+    """x[:, j, :] += (P xc)[:, j, :]: along y into a coarse row, then along x."""
+    cdef Py_ssize_t ncx = xc.shape[2] - 2
+    cdef Py_ssize_t k, i
+    cdef Py_ssize_t J0 = jy0[j], J1 = jy1[j]
+    cdef f8 v0 = wy0[j], v1 = wy1[j]
+    cdef f8* t
+    cdef f8* x0
+    cdef const f8* c0
+    cdef const f8* c1
+    for k in range(nz):
+        t = &tmp[k, 0]
+        c0 = &xc[k, J0, 0]
+        c1 = &xc[k, J1, 0]
+        for i in range(ncx + 2):
+            t[i] = v0 * c0[i] + v1 * c1[i]
+        x0 = &x[k, j, 0]
+        for i in range(1, nx + 1):
+            x0[i] += wx0[i] * t[ix0[i]] + wx1[i] * t[ix1[i]]
 
 
 def prolong_add(const f8[:, :, ::1] xc, f8[:, :, ::1] x,
                 const Py_ssize_t[::1] ix0, const Py_ssize_t[::1] ix1, const f8[::1] wx0,
                 const f8[::1] wx1, const Py_ssize_t[::1] jy0, const Py_ssize_t[::1] jy1,
                 const f8[::1] wy0, const f8[::1] wy1, f8[:, ::1] tmp):
-    """x += P xc, P the tensor-product (bilinear, cell-centred) interpolation: first along y into
-    a coarse row (tmp, (nz, ncx + 2) scratch), then along x."""
+    """x += P xc, P the tensor-product (bilinear, cell-centred) interpolation; tmp is
+    (nz, ncx + 2) scratch."""
     cdef Py_ssize_t nz = x.shape[0], ny = x.shape[1] - 2, nx = x.shape[2] - 2
-    cdef Py_ssize_t ncx = xc.shape[2] - 2
-    cdef Py_ssize_t k, j, i, J0, J1
-    cdef f8 v0, v1
+    cdef Py_ssize_t j
     with nogil:
         for j in range(1, ny + 1):
-            J0 = jy0[j]
-            J1 = jy1[j]
-            v0 = wy0[j]
-            v1 = wy1[j]
-            for k in range(nz):
-                for i in range(ncx + 2):
-                    tmp[k, i] = v0 * xc[k, J0, i] + v1 * xc[k, J1, i]
-                for i in range(1, nx + 1):
-                    x[k, j, i] += wx0[i] * tmp[k, ix0[i]] + wx1[i] * tmp[k, ix1[i]]
+            _prolong_row(j, nz, nx, xc, x, ix0, ix1, wx0, wx1, jy0, jy1, wy0, wy1, tmp)
+
+
+def smooth_restrict(f8[:, :, ::1] x, const f8[:, :, ::1] b, f8[:, :, ::1] bc,
+                    const f8[::1] cx, const f8[::1] cy, const f8[::1] cz,
+                    const f8[::1] sxl, const f8[::1] sxr, const f8[::1] syl,
+                    const f8[::1] syr, const f8[::1] iwx, const f8[::1] iwy,
+                    const f8[::1] unif, const Py_ssize_t[::1] rowtype,
+                    const f8[:, :, ::1] minv, const f8[:, :, ::1] upc, bint zero,
+                    const f8[::1] fx, const f8[::1] fy, const f8[::1] wx, const f8[::1] wy,
+                    const f8[:, ::1] gtop, const f8[:, ::1] gbot,
+                    const Py_ssize_t[::1] vslice, const f8[:, :, ::1] gxv,
+                    const f8[:, :, ::1] gyv, const Py_ssize_t[::1] vface,
+                    const f8[:, :, ::1] gzv, const Py_ssize_t[:, ::1] rix,
+                    const f8[:, ::1] rwx, const Py_ssize_t[::1] jy0,
+                    const Py_ssize_t[::1] jy1, const f8[::1] wy0, const f8[::1] wy1,
+                    f8[:, ::1] rrow):
+    """A forward smoothing sweep followed by bc = P^T (b - A x), in one pass over memory:
+    the residual of row j is formed as soon as rows j - 1 .. j + 1 are final. Same result as
+    ``smooth(..., True, zero)`` then ``restrict_residual``."""
+    cdef Py_ssize_t nz = x.shape[0], ny = x.shape[1] - 2, nx = x.shape[2] - 2
+    cdef Py_ssize_t jj
+    with nogil:
+        _zero(bc)
+        for jj in range(1, ny + 3):
+            if jj <= ny:
+                _half_row(jj, 0, zero, nz, nx, x, b, cx, cy, cz, sxl, sxr, syl, syr, iwx, iwy,
+                          unif, rowtype, minv, upc)
+            if 2 <= jj <= ny + 1:
+                _half_row(jj - 1, 1, False, nz, nx, x, b, cx, cy, cz, sxl, sxr, syl, syr,
+                          iwx, iwy, unif, rowtype, minv, upc)
+            if 3 <= jj:
+                _restrict_row(jj - 2, nz, nx, x, b, bc, cx, cy, fx, fy, wx, wy, cz, gtop, gbot,
+                              vslice, gxv, gyv, vface, gzv, rix, rwx, jy0, jy1, wy0, wy1, rrow)
+
+
+def prolong_smooth(const f8[:, :, ::1] xc, f8[:, :, ::1] x, const f8[:, :, ::1] b,
+                   const Py_ssize_t[::1] ix0, const Py_ssize_t[::1] ix1, const f8[::1] wx0,
+                   const f8[::1] wx1, const Py_ssize_t[::1] jy0, const Py_ssize_t[::1] jy1,
+                   const f8[::1] wy0, const f8[::1] wy1, f8[:, ::1] tmp,
+                   const f8[::1] cx, const f8[::1] cy, const f8[::1] cz,
+                   const f8[::1] sxl, const f8[::1] sxr, const f8[::1] syl,
+                   const f8[::1] syr, const f8[::1] iwx, const f8[::1] iwy,
+                   const f8[::1] unif, const Py_ssize_t[::1] rowtype,
+                   const f8[:, :, ::1] minv, const f8[:, :, ::1] upc):
+    """x += P xc followed by a backward (adjoint) smoothing sweep, in one pass over memory.
+    Same result as ``prolong_add`` then ``smooth(..., False, False)``."""
+    cdef Py_ssize_t nz = x.shape[0], ny = x.shape[1] - 2, nx = x.shape[2] - 2
+    cdef Py_ssize_t jj
+    with nogil:
+        for jj in range(1, ny + 3):
+            if jj <= ny:
+                _prolong_row(jj, nz, nx, xc, x, ix0, ix1, wx0, wx1, jy0, jy1, wy0, wy1, tmp)
+            if 2 <= jj <= ny + 1:
+                _half_row(jj - 1, 1, False, nz, nx, x, b, cx, cy, cz, sxl, sxr, syl, syr,
+                          iwx, iwy, unif, rowtype, minv, upc)
+            if 3 <= jj:
+                _half_row(jj - 2, 0, False, nz, nx, x, b, cx, cy, cz, sxl, sxr, syl, syr,
+                          iwx, iwy, unif, rowtype, minv, upc)

@@ -68,7 +68,7 @@ def cg_step(x, r, p, q, alpha):
     return float(np.dot(r, r)), float(r.sum())
 
 
-def smooth(x, b, cx, cy, cz, sxl, sxr, syl, syr, iwx, iwy, rowtype, minv, upc, forward, zero):
+def smooth(x, b, cx, cy, cz, sxl, sxr, syl, syr, iwx, iwy, unif, rowtype, minv, upc, forward, zero):
     """Red-black Gauss-Seidel over z-columns with exact (Thomas) column solves."""
     nz, ny2, nx2 = x.shape
     ny, nx = ny2 - 2, nx2 - 2
@@ -118,3 +118,19 @@ def prolong_add(xc, x, ix0, ix1, wx0, wx1, jy0, jy1, wy0, wy1, tmp):
     for J, vy in ((jy0[j], wy0[j]), (jy1[j], wy1[j])):
         for Ii, vx in ((ix0[i], wx0[i]), (ix1[i], wx1[i])):
             x[:, inner, inner] += vy[None, :, None] * vx[None, None, :] * xc[:, J[:, None], Ii[None, :]]
+
+
+def smooth_restrict(x, b, bc, cx, cy, cz, sxl, sxr, syl, syr, iwx, iwy, unif, rowtype, minv, upc, zero,
+                    fx, fy, wx, wy, gtop, gbot, vslice, gxv, gyv, vface, gzv, rix, rwx,
+                    jy0, jy1, wy0, wy1, rrow):
+    """A forward smoothing sweep, then bc = P^T (b - A x)."""
+    smooth(x, b, cx, cy, cz, sxl, sxr, syl, syr, iwx, iwy, unif, rowtype, minv, upc, True, zero)
+    restrict_residual(x, b, bc, cx, cy, fx, fy, wx, wy, cz, gtop, gbot, vslice, gxv, gyv, vface,
+                      gzv, rix, rwx, jy0, jy1, wy0, wy1, rrow, None)
+
+
+def prolong_smooth(xc, x, b, ix0, ix1, wx0, wx1, jy0, jy1, wy0, wy1, tmp, cx, cy, cz, sxl, sxr,
+                   syl, syr, iwx, iwy, unif, rowtype, minv, upc):
+    """x += P xc, then a backward (adjoint) smoothing sweep."""
+    prolong_add(xc, x, ix0, ix1, wx0, wx1, jy0, jy1, wy0, wy1, tmp)
+    smooth(x, b, cx, cy, cz, sxl, sxr, syl, syr, iwx, iwy, unif, rowtype, minv, upc, False, False)

@@ -7,7 +7,8 @@ expected. File paths inside a case are relative to the case file's folder.
 
 Example
 -------
->>> case = load_case("cases/small.toml")                       # doctest: +SKIP
+>>> load_case("cases/small.toml").wafer.n_tiles
+84
 >>> case = load_case_text('''
 ... [case]
 ... name = "demo"

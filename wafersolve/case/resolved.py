@@ -10,8 +10,8 @@ Example
 -------
 >>> import json
 >>> from wafersolve.case.load import load_case
->>> d = case_to_dict(load_case("cases/small.toml"))             # doctest: +SKIP
->>> json.loads(json.dumps(d)) == d                               # doctest: +SKIP
+>>> d = case_to_dict(load_case("cases/small.toml"))
+>>> json.loads(json.dumps(d)) == d
 True
 """
 
@@ -32,8 +32,9 @@ def case_to_dict(case: Case) -> dict:
 
     Example
     -------
-    >>> d = case_to_dict(case)                                      # doctest: +SKIP
-    >>> d["layers"][0]["thickness_m"]                               # doctest: +SKIP
+    >>> from wafersolve import load_case
+    >>> d = case_to_dict(load_case("cases/small.toml"))
+    >>> d["layers"][0]["thickness_m"]
     0.0032
     """
     w = case.wafer

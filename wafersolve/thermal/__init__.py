@@ -4,7 +4,9 @@ Example
 -------
 >>> from wafersolve import load_case
 >>> from wafersolve.thermal import solve_thermal
->>> result = solve_thermal(load_case("cases/small.toml"))   # doctest: +SKIP
+>>> result = solve_thermal(load_case("cases/small.toml"))
+>>> result.hotspot.layer
+'wafer'
 """
 
 from .solve import solve_thermal

@@ -115,6 +115,7 @@ class Level:
     syr: np.ndarray
     iwx: np.ndarray
     iwy: np.ndarray
+    unif: np.ndarray  # [1, sx, iwx] if the level is uniform in x, else [0, 0, 0]
     rowtype: np.ndarray
     minv: np.ndarray
     upc: np.ndarray
@@ -129,7 +130,7 @@ class Level:
     def smoother_args(self) -> tuple:
         st = self.st
         return (st.cx, st.cy, st.cz, self.sxl, self.sxr, self.syl, self.syr, self.iwx, self.iwy,
-                self.rowtype, self.minv, self.upc)
+                self.unif, self.rowtype, self.minv, self.upc)
 
 
 def _scaled_faces(f: np.ndarray, w: np.ndarray):
@@ -189,7 +190,19 @@ def _make_level(st: Stencil) -> Level:
     with np.errstate(divide="ignore"):
         iwx = np.where(st.wx > 0, 1.0 / np.where(st.wx > 0, st.wx, 1.0), 0.0)
         iwy = np.where(st.wy > 0, 1.0 / np.where(st.wy > 0, st.wy, 1.0), 0.0)
-    return Level(st, sxl, sxr, syl, syr, iwx, iwy, rowtype, minv, upc)
+    return Level(st, sxl, sxr, syl, syr, iwx, iwy, _uniform_x(sxl, sxr, iwx), rowtype, minv, upc)
+
+
+def _uniform_x(sxl: np.ndarray, sxr: np.ndarray, iwx: np.ndarray) -> np.ndarray:
+    """[1, s, w] if every interior column has the same x coefficients (sxl = sxr = s away from
+    the boundary faces, iwx = w), else zeros. The smoother then uses the constants; at the
+    boundary columns the missing face multiplies a zero ghost, so nothing changes."""
+    n = iwx.size - 2
+    if n >= 2:
+        s, w = sxr[1], iwx[1]
+        if (np.all(sxl[2:n + 1] == s) and np.all(sxr[1:n] == s) and np.all(iwx[1:n + 1] == w)):
+            return np.array([1.0, s, w])
+    return np.zeros(3)
 
 
 class Multigrid:
@@ -249,12 +262,16 @@ class Multigrid:
             x[:, 1:-1, 1:-1] = sol.reshape(level.st.shape)
             return
         args = level.smoother_args()
-        for s in range(self.nu):
-            _k.smooth(x, b, *args, True, s == 0)
+        st = level.st
         coarse = self.levels[lev + 1]
-        _k.restrict_residual(x, b, coarse.b, *level.st.kernel_args(), *level.restrict_x,
-                             *level.to_coarse[4:], level.rrow, level.tmp)
+        for s in range(self.nu - 1):
+            _k.smooth(x, b, *args, True, s == 0)
+        # last pre-smoothing sweep fused with residual + restriction
+        _k.smooth_restrict(x, b, coarse.b, *args, self.nu == 1, st.fx, st.fy, st.wx, st.wy,
+                           st.gtop, st.gbot, st.vslice, st.gxv, st.gyv, st.vface, st.gzv,
+                           *level.restrict_x, *level.to_coarse[4:], level.rrow)
         self._cycle(lev + 1, coarse.x, coarse.b)
-        _k.prolong_add(coarse.x, x, *level.to_coarse, level.tmp)
-        for _ in range(self.nu):
+        # prolongation fused with the first post-smoothing sweep
+        _k.prolong_smooth(coarse.x, x, b, *level.to_coarse, level.tmp, *args)
+        for _ in range(self.nu - 1):
             _k.smooth(x, b, *args, False, False)
