@@ -40,6 +40,7 @@ K_W_PER_M_K = np.array([[30, 30, 0.5], [2, 2, 2], [148] * 3, [148] * 3, [5] * 3,
 H_TOP = 2e4
 SOURCE_SLICE = 2
 RTOL = 1e-8
+REPEATS = 3  # wafersolve solves per process: the first (cold) and the best are reported
 
 
 def build_problem(n: int):
@@ -78,14 +79,20 @@ def worker(solver: str, n: int, out: Path) -> dict:
         from wafersolve.thermal.multigrid import Multigrid
         from wafersolve.thermal.stencil import padded_zeros
 
-        t0 = time.perf_counter()
-        mg = Multigrid(st)
-        t1 = time.perf_counter()
-        x = padded_zeros(st.shape)
-        stats = pcg(st, b, x, mg, rtol=RTOL)
-        t2 = time.perf_counter()
-        info.update(setup_s=t1 - t0, solve_s=t2 - t1, total_s=t2 - t0, iterations=stats.iterations,
-                    levels=len(mg.levels))
+        runs = []
+        for _ in range(REPEATS):
+            t0 = time.perf_counter()
+            mg = Multigrid(st)
+            t1 = time.perf_counter()
+            x = padded_zeros(st.shape)
+            stats = pcg(st, b, x, mg, rtol=RTOL)
+            t2 = time.perf_counter()
+            runs.append((t2 - t0, t1 - t0, t2 - t1))
+            del mg
+        first, best = runs[0], min(runs)
+        # the first run in a fresh process also pays the VM's first touch of its memory
+        info.update(setup_s=first[1], solve_s=first[2], total_s=first[0], best_total_s=best[0],
+                    repeats=REPEATS, iterations=stats.iterations, levels=len(Multigrid(st).levels))
         field = x[:, 1:-1, 1:-1]
         peak = rss_mb()
         A = assemble_sparse(st)  # only to check the residual, after the peak was taken
@@ -115,7 +122,7 @@ def worker(solver: str, n: int, out: Path) -> dict:
     info["peak_rss_B_per_cell"] = peak * 2**20 / cells
     info["solver_rss_MB"] = peak - rss_before
     info["solver_B_per_cell"] = (peak - rss_before) * 2**20 / cells
-    info["T_max_K"] = float(field.max())
+    info["rise_max_K"] = float(field.max())  # above the coolant (T = 0 there)
     np.save(out, field.astype(np.float64))
     return info
 
@@ -135,6 +142,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024])
     ap.add_argument("--peers", nargs="+", default=["sa", "rs"], choices=["sa", "rs", "none"])
     ap.add_argument("--json", type=Path, help="also write the rows to this JSON file")
+    ap.add_argument("--case", type=Path, action="append", default=[],
+                    help="also time `wafersolve run CASE` end to end (repeatable)")
     ap.add_argument("--worker", nargs=3, metavar=("SOLVER", "N", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -156,11 +165,32 @@ def main(argv=None) -> int:
                     p = np.load(folder / f"{peer}-{n}.npy")
                     row["max_abs_diff_K"] = float(np.abs(a - p).max())
                     row["speedup_of_wafersolve"] = row["total_s"] / ours["total_s"]
+                    row["speedup_of_wafersolve_best"] = row["total_s"] / ours["best_total_s"]
                 rows.append(row)
                 print(_line(row), flush=True)
+    for case in args.case:
+        row = time_case(case)
+        rows.append(row)
+        print(f"wafersolve run {case}: {row['wall_s']:.2f} s end to end (solve {row['solve_s']:.2f} s, "
+              f"{row['cells']:,} cells, {row['iterations']} CG iterations in "
+              f"{row['outer_iterations']} outer iterations)", flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
     return 0
+
+
+def time_case(case: Path) -> dict:
+    """Wall time of the command line on a case: start-up, load, solve, write the results."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "wafersolve", "run", str(case), "-o", tmp, "-q"],
+                       env=env, check=True, capture_output=True)
+        wall = time.perf_counter() - t0
+        summary = json.loads((Path(tmp) / "summary.json").read_text())
+    return {"case": str(case), "wall_s": wall, "solve_s": summary["solver_wall_time_s"],
+            "cells": summary["grid_cells"], "iterations": summary["solver_iterations"],
+            "outer_iterations": summary["solver_outer_iterations"]}
 
 
 def _line(r: dict) -> str:
@@ -170,8 +200,11 @@ def _line(r: dict) -> str:
          f"(set-up {r['setup_s']:.3f}, solve {r['solve_s']:.3f})  it {r['iterations']:3d}  "
          f"res {r['true_relative_residual']:.1e}  peak {r['peak_rss_MB']:7.0f} MB "
          f"({r['peak_rss_B_per_cell']:.0f} B/cell; solver {r['solver_B_per_cell']:.0f} B/cell)")
+    if "best_total_s" in r:
+        s += f"  best of {r['repeats']}: {r['best_total_s']:.3f} s"
     if "speedup_of_wafersolve" in r:
-        s += f"  |dT| {r['max_abs_diff_K']:.1e} K  wafersolve {r['speedup_of_wafersolve']:.0f}x faster"
+        s += (f"  |dT| {r['max_abs_diff_K']:.1e} K  wafersolve {r['speedup_of_wafersolve']:.0f}x "
+              f"faster ({r['speedup_of_wafersolve_best']:.0f}x against its best)")
     return s
 
 
