@@ -117,13 +117,15 @@ def test_run_writes_every_file_into_results_case_name(small_run):
             "temperature.vtu",
             "temperature.xdmf",
             "temperature.h5",
+            "mechanics.vtr",
         ]
     )
 
 
 def test_run_prints_progress_on_stderr(small_run):
     proc, _ = small_run
-    lines = proc.stderr.strip().splitlines()
+    lines = [ln for ln in proc.stderr.strip().splitlines()
+             if not ln.startswith("wafersolve: warning: ")]
     assert lines and all(STAGE.match(line) for line in lines), proc.stderr
     text = "\n".join(lines)
     for word in ("loading", "cells", "solving", "solved in", "writing", "wrote"):
@@ -174,9 +176,11 @@ def test_run_quiet_into_an_output_folder(tmp_path):
     outdir = tmp_path / "a" / "b"
     proc = wafersolve_cli("run", SMALL, "-o", outdir, "--quiet", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == ""
+    # quiet drops progress; warnings for the engineer still appear
+    assert all(ln.startswith("wafersolve: warning: ") for ln in proc.stderr.splitlines())
     assert sorted(p.name for p in outdir.iterdir()) == sorted(
-        ["summary.json", "case_resolved.json", "temperature.vtr", "wafer.vti"]
+        ["summary.json", "case_resolved.json", "temperature.vtr", "wafer.vti",
+         "mechanics.vtr"]
     )
     assert "T max" in proc.stdout
 
@@ -258,3 +262,31 @@ def test_solver_failure_is_exit_3(tmp_path):
     line = assert_one_line_error(proc, 3)
     assert line.startswith("wafersolve: solver error: ")
     assert list((tmp_path / "out").iterdir()) == []
+
+
+# -- mechanics ----------------------------------------------------------------------------------
+def test_run_reports_mechanics_consistently_with_summary_json(small_run):
+    proc, outdir = small_run
+    summary = json.loads(outdir.joinpath("summary.json").read_text(encoding="utf-8"))
+    out = proc.stdout
+    assert "mechanics:" in out and "interfaces" in out
+    sigma = summary["mech_layer_wafer_sigma_1_max_Pa"] / 1e6
+    assert f"{sigma:.2f}" in out
+    gamma = summary["mech_interface_connector_shear_strain_max"]
+    assert f"{gamma:.4f}" in out
+    for check in ("wafer_sigma_1", "connector_shear_strain", "connector_gap_change_max"):
+        assert f"check            {check}:" in out
+        assert summary[f"check_{check}_pass"] is True
+    # the warning on stderr is the one in summary.json
+    assert summary["mech_warnings"] == len(summary["mech_warning_texts"]) == 1
+    assert f"wafersolve: warning: {summary['mech_warning_texts'][0]}" in proc.stderr
+
+
+def test_run_no_mechanics_skips_it(tmp_path):
+    proc = wafersolve_cli("run", SMALL, "-o", tmp_path / "out", "--no-mechanics", "-q",
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "mechanics:" not in proc.stdout
+    assert not (tmp_path / "out" / "mechanics.vtr").exists()
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert not any(k.startswith("mech_") for k in summary)

@@ -40,6 +40,23 @@ CONVERSIONS = [
     ("power_density", "W_per_m2", 5.41e5, 5.41e5),
     ("power_density", "W_per_cm2", 54.1, 5.41e5),
     ("power_density", "W_per_mm2", 0.541, 5.41e5),
+    ("modulus", "Pa", 1.17e11, 1.17e11),
+    ("modulus", "kPa", 300.0, 3e5),
+    ("modulus", "MPa", 1.0, 1e6),
+    ("modulus", "GPa", 165.7, 165.7e9),
+    ("cte", "per_K", 2.6e-6, 2.6e-6),
+    ("cte", "ppm_per_K", 17.0, 17e-6),
+    ("stiffness_per_area", "N_per_m3", 1e9, 1e9),
+    ("stiffness_per_area", "N_per_mm3", 1.0, 1e9),
+    ("stiffness_per_area", "MPa_per_mm", 3.0, 3e9),
+    ("lateral_stiffness", "N_per_m", 2e4, 2e4),
+    ("lateral_stiffness", "N_per_mm", 20.0, 2e4),
+    ("areal_density", "per_m2", 1e6, 1e6),
+    ("areal_density", "per_mm2", 4.0, 4e6),
+    ("areal_density", "per_cm2", 400.0, 4e6),
+    ("pressure", "Pa", 101325.0, 101325.0),
+    ("pressure", "kPa", 50.0, 5e4),
+    ("pressure", "MPa", 0.2, 2e5),
 ]
 
 

@@ -72,7 +72,8 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wafersolve",
         description="Check a wafer-scale chip package: steady 3D temperature field of a layered "
-        "stack cooled by a cold plate.",
+        "stack cooled by a cold plate, and the CTE stress, warpage and connector motion it "
+        "causes.",
         epilog="Exit codes: 0 ok, 1 unexpected error, 2 case error, 3 solver error, "
         "4 export error. Documentation: docs/output.md, docs/case-reference.md.",
     )
@@ -90,9 +91,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "run",
         parents=[common],
         help="solve a case and write the results",
-        description="Load CASE, build its grid, solve the steady temperature field, write the "
-        "results (temperature.vtr, wafer.vti, summary.json, case_resolved.json) and print a "
-        "summary table. Progress goes to stderr, the table to stdout.",
+        description="Load CASE, build its grid, solve the steady temperature field and, when the "
+        "case has a [mechanics] section, the thermo-mechanics on it; write the results "
+        "(temperature.vtr, wafer.vti, mechanics.vtr, summary.json, case_resolved.json) and print a "
+        "summary table. Progress and warnings go to stderr, the table to stdout.",
     )
     run.add_argument("case", metavar="CASE", help="case file (.toml)")
     run.add_argument(
@@ -110,7 +112,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="also write this format of the 3D field: vtu (meshio), xdmf (+ .h5, needs h5py); "
         "repeat for both",
     )
-    run.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    run.add_argument("--no-mechanics", dest="mechanics", action="store_false",
+                     help="skip the thermo-mechanics even if the case has a [mechanics] section")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr (warnings and errors still appear)")
     run.set_defaults(command="run", handler=_cmd_run)
 
     validate = sub.add_parser(
@@ -183,13 +187,27 @@ def _cmd_run(args) -> int:
     result = solve_thermal(case, grid, progress=progress.solver)
     progress(f"solved in {progress.elapsed() - t:.2f} s")
 
+    mech = None
+    if case.mechanics is not None and args.mechanics:
+        from .mechanics import solve_mechanics
+
+        progress("solving the thermo-mechanics (stress, warpage, interface motion)")
+        t = progress.elapsed()
+        mech = solve_mechanics(case, grid, result.T_K, progress=progress.solver)
+        progress(f"solved in {progress.elapsed() - t:.2f} s")
+        for text in mech.warnings:
+            print(f"wafersolve: warning: {text}", file=sys.stderr, flush=True)
+
     formats = tuple(DEFAULT_FORMATS) + tuple(f for f in EXTRA_FORMATS if f in args.formats)
     progress(f"writing {', '.join(formats)} to {outdir}")
     t = progress.elapsed()
-    paths = write_results(result, outdir, formats=formats)
+    paths = write_results(result, outdir, formats=formats, mechanics=mech)
     progress(f"wrote {len(paths)} files in {progress.elapsed() - t:.2f} s")
 
-    print(format_summary(result, outdir), flush=True)
+    table = format_summary(result, outdir)
+    if mech is not None:
+        table += "\n" + format_mechanics(mech)
+    print(table, flush=True)
     return EXIT_OK
 
 
@@ -262,6 +280,50 @@ def format_summary(result, outdir) -> str:
         ),
         _row("output", str(outdir)),
     ]
+    return "\n".join(rows)
+
+
+def format_mechanics(mech) -> str:
+    """The mechanics part of the ``wafersolve run`` table: layers, interfaces, checks.
+
+    Example
+    -------
+    >>> print(format_mechanics(mech))     # doctest: +SKIP
+    mechanics: ...
+    """
+    info = mech.info
+    width = max([len(x.name) for x in (*mech.layers, *mech.interfaces)] + [5])
+    rows = [
+        f"mechanics: {mech.x_nodes_m.size - 1} x {mech.y_nodes_m.size - 1} cells, stress-free at "
+        f"{_C(mech.case.mechanics.stress_free_T_K)} °C",
+        _row("plates", f"{'layer':<{width}}  {'σ1 max MPa':>10}  {'σ2 min MPa':>10}  "
+                       f"{'|u| max µm':>10}  {'bow µm':>8}"),
+    ]
+    for lay in mech.layers:
+        u = float((lay.u_m**2 + lay.v_m**2).max()) ** 0.5
+        rows.append(_row("", f"{lay.name:<{width}}  {float(lay.sigma_1_Pa.max()) / 1e6:>10.2f}  "
+                             f"{float(lay.sigma_2_Pa.min()) / 1e6:>10.2f}  {u * 1e6:>10.1f}  "
+                             f"{lay.bow_m * 1e6:>8.1f}"))
+    rows.append(_row("interfaces", f"{'layer':<{width}}  {'kind':<9}  {'slide µm':>8}  "
+                                   f"{'γ max':>7}  {'gap change µm':>17}"))
+    for itf in mech.interfaces:
+        gamma = "-" if itf.shear_strain is None else f"{float(itf.shear_strain.max()):.4f}"
+        gap = "-" if itf.gap_change_m is None else (
+            f"{float(itf.gap_change_m.min()) * 1e6:+.2f} .. {float(itf.gap_change_m.max()) * 1e6:+.2f}")
+        rows.append(_row("", f"{itf.name:<{width}}  {itf.kind:<9}  "
+                             f"{float(itf.displacement_m.max()) * 1e6:>8.1f}  {gamma:>7}  {gap:>17}"))
+    for chk in mech.checks:
+        scale, unit = {"stress": (1e-6, " MPa"), "length": (1e6, " µm")}.get(chk.quantity, (1, ""))
+        sign = "<=" if chk.limit == "max" else ">="
+        verdict = "pass" if chk.passed else "FAIL"
+        rows.append(_row("check", f"{chk.name}: {chk.actual * scale:.4g}{unit} {sign} "
+                                  f"{chk.allowed * scale:.4g}{unit}: {verdict} (margin "
+                                  f"{chk.margin:+.0%})"))
+    rows.append(_row("solver", f"{info.dofs:,} unknowns, {info.iterations} PCG iterations, "
+                               f"relative residual {info.relative_residual:.1e}, wall time "
+                               f"{info.wall_time_s:.2f} s"))
+    if mech.warnings:
+        rows.append(_row("warnings", f"{len(mech.warnings)} (see stderr and summary.json)"))
     return "\n".join(rows)
 
 

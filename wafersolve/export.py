@@ -36,7 +36,7 @@ import numpy as np
 from .case.model import Case
 from .errors import ExportError
 from .grid import Grid
-from .results import ThermalResult
+from .results import MechanicsResult, ThermalResult
 from .sources import tile_index_map
 
 FORMATS = ("vtr", "vti", "json", "vtu", "xdmf")
@@ -48,13 +48,15 @@ UNITS_NOTE = (
     "_W_per_m2 watts per square metre, _m3_per_s cubic metres per second; "
     "flow_lpm_per_kW is litres per minute per kilowatt of dissipated power; "
     "keys ending in _relative and solver_relative_residual are dimensionless ratios; "
-    "grid_* and solver_*iterations are counts."
+    "grid_* and solver_*iterations are counts; mechanics (mech_*, check_*): _Pa pascals, "
+    "shear strains and margins dimensionless, *_pass booleans."
 )
 
 
 # -- public API -------------------------------------------------------------------------------
 def write_results(
-    result: ThermalResult, folder, formats: Iterable[str] = DEFAULT_FORMATS
+    result: ThermalResult, folder, formats: Iterable[str] = DEFAULT_FORMATS, *,
+    mechanics: MechanicsResult | None = None,
 ) -> dict[str, Path]:
     """Write ``result`` into ``folder`` (created if needed); return the paths written, by kind.
 
@@ -63,6 +65,9 @@ def write_results(
     ``"vtu"`` (``temperature.vtu``, meshio hexahedra) and ``"xdmf"`` (``temperature.xdmf`` +
     ``temperature.h5``, needs h5py). The keys of the returned dict are ``"summary"``, ``"case"``,
     ``"vtr"``, ``"vti"``, ``"vtu"``, ``"xdmf"`` and ``"h5"``, for the files actually written.
+    With a ``mechanics`` result (of the same case and temperature field), ``summary.json`` gets
+    its scalars, ``wafer.vti`` its maps, and ``"vtr"`` also writes ``mechanics.vtr`` (key
+    ``"mechanics_vtr"``; see :mod:`wafersolve.export_mechanics`).
     Raises :class:`~wafersolve.errors.ExportError` if anything cannot be written; files already
     written stay, and no file is ever left half-written.
 
@@ -82,12 +87,16 @@ def write_results(
 
     written: dict[str, Path] = {}
     if "json" in wanted:  # first: cheap, and it refuses NaN before the large files are written
-        written["summary"] = _write_summary(result, folder / "summary.json")
+        written["summary"] = _write_summary(result, folder / "summary.json", mechanics)
         written["case"] = _write_resolved_case(result.case, folder / "case_resolved.json")
     if "vtr" in wanted:
         written["vtr"] = _write_vtr(result, folder / "temperature.vtr")
     if "vti" in wanted:
-        written["vti"] = _write_vti(result, folder / "wafer.vti")
+        written["vti"] = _write_vti(result, folder / "wafer.vti", mechanics)
+    if "vtr" in wanted and mechanics is not None:
+        from .export_mechanics import write_mechanics_vtr
+
+        written["mechanics_vtr"] = write_mechanics_vtr(mechanics, folder / "mechanics.vtr")
     if "vtu" in wanted:
         written["vtu"] = _write_meshio(result, folder / "temperature.vtu", "vtu")
     if "xdmf" in wanted:
@@ -305,10 +314,13 @@ def _coolant_map(result: ThermalResult) -> np.ndarray:
 
 
 # -- JSON ---------------------------------------------------------------------------------------
-def _write_summary(result: ThermalResult, path: Path) -> Path:
+def _write_summary(result: ThermalResult, path: Path, mechanics=None) -> Path:
     from . import __version__
 
     data = dict(result.summary())
+    if mechanics is not None:
+        data.update(mechanics.summary())
+        data["mech_warning_texts"] = list(mechanics.warnings)
     data["units_note"] = UNITS_NOTE
     data["wafersolve_version"] = __version__
     return _write_json(data, path)
@@ -364,7 +376,7 @@ def _write_vtr(result: ThermalResult, path: Path) -> Path:
     return _run_vtk_writer(vtkXMLRectilinearGridWriter(), data, path)
 
 
-def _write_vti(result: ThermalResult, path: Path) -> Path:
+def _write_vti(result: ThermalResult, path: Path, mechanics=None) -> Path:
     from vtkmodules.vtkCommonDataModel import vtkImageData
     from vtkmodules.vtkIOXML import vtkXMLImageDataWriter
 
@@ -373,25 +385,37 @@ def _write_vti(result: ThermalResult, path: Path) -> Path:
     data.SetDimensions(grid.nx + 1, grid.ny + 1, 1)
     data.SetOrigin(float(grid.x_edges_m[0]), float(grid.y_edges_m[0]), 0.0)
     data.SetSpacing(grid.dx_m, grid.dy_m, grid.dx_m)
-    for name, arr in wafer_maps(result).items():
+    maps = wafer_maps(result)
+    if mechanics is not None:
+        from .export_mechanics import mechanics_wafer_maps
+
+        maps.update(mechanics_wafer_maps(mechanics, grid))
+    for name, arr in maps.items():
         data.GetCellData().AddArray(_vtk_array(name, arr))
     _add_field_data(data, result)
     return _run_vtk_writer(vtkXMLImageDataWriter(), data, path)
 
 
 def _vtk_array(name: str, values: np.ndarray):
+    """A named VTK array of ``values`` in C order (x fastest); (n, 3) arrays become vectors."""
     from vtkmodules.util.numpy_support import numpy_to_vtk
 
-    flat = np.ascontiguousarray(values).ravel()  # C order: x fastest, then y, then z, as VTK wants
+    values = np.ascontiguousarray(values)
+    flat = values if (values.ndim == 2 and values.shape[1] == 3) else values.ravel()
     arr = numpy_to_vtk(flat, deep=True)
     arr.SetName(name)
     return arr
 
 
 def _add_field_data(data, result: ThermalResult) -> None:
+    _add_names(data, (("layer_names", result.grid.layer_names), ("case", (result.case.name,))))
+
+
+def _add_names(data, pairs) -> None:
+    """Attach string arrays ``(name, values)`` to a VTK dataset's field data."""
     from vtkmodules.vtkCommonCore import vtkStringArray
 
-    for name, values in (("layer_names", result.grid.layer_names), ("case", (result.case.name,))):
+    for name, values in pairs:
         arr = vtkStringArray()
         arr.SetName(name)
         for v in values:

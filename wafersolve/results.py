@@ -142,3 +142,197 @@ class ThermalResult:
             out[f"layer_{s.name}_T_mean_K"] = s.T_mean_K
             out[f"layer_{s.name}_T_max_K"] = s.T_max_K
         return out
+
+
+# -- mechanics -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MechSolveInfo:
+    """How a mechanics solve went.
+
+    ``rigid_load_relative`` is the share of the thermal load along the rigid-body modes (net
+    force and moment): zero for a load in self-equilibrium, checked before solving.
+    """
+
+    dofs: int
+    iterations: int
+    relative_residual: float  # ||K x - f|| / ||f||, recomputed from the returned field
+    rigid_load_relative: float
+    wall_time_s: float
+    residual_history: tuple[float, ...] = ()
+    method: str = "pcg"  # "pcg": matrix-free CG, fast-diagonalization preconditioner; "direct"
+
+
+@dataclass(frozen=True, eq=False)
+class LayerMechanics:
+    """Displacements and stresses of one plate layer.
+
+    Nodal maps are (nodes y, nodes x) on the mechanics mesh; cell maps are (2, cells y, cells x)
+    for the layer's bottom [0] and top [1] surfaces, where the extreme stresses sit.
+    ``u_m``, ``v_m`` are the in-plane displacements of the layer's mid-plane; ``w_m`` is the
+    deflection (the laminate's). Stresses are plane stress, sigma_zz = 0.
+    """
+
+    name: str
+    laminate: int
+    u_m: np.ndarray
+    v_m: np.ndarray
+    w_m: np.ndarray
+    sigma_xx_Pa: np.ndarray
+    sigma_yy_Pa: np.ndarray
+    tau_xy_Pa: np.ndarray
+
+    @property
+    def sigma_1_Pa(self) -> np.ndarray:
+        """Maximum principal in-plane stress, per surface and cell."""
+        c = 0.5 * (self.sigma_xx_Pa + self.sigma_yy_Pa)
+        r = np.hypot(0.5 * (self.sigma_xx_Pa - self.sigma_yy_Pa), self.tau_xy_Pa)
+        return c + r
+
+    @property
+    def sigma_2_Pa(self) -> np.ndarray:
+        """Minimum principal in-plane stress, per surface and cell."""
+        c = 0.5 * (self.sigma_xx_Pa + self.sigma_yy_Pa)
+        r = np.hypot(0.5 * (self.sigma_xx_Pa - self.sigma_yy_Pa), self.tau_xy_Pa)
+        return c - r
+
+    @property
+    def von_mises_Pa(self) -> np.ndarray:
+        """Von Mises equivalent stress (plane stress), per surface and cell."""
+        sx, sy, t = self.sigma_xx_Pa, self.sigma_yy_Pa, self.tau_xy_Pa
+        return np.sqrt(sx * sx - sx * sy + sy * sy + 3.0 * t * t)
+
+    @property
+    def bow_m(self) -> float:
+        """Peak-to-valley deflection over the layer."""
+        return float(self.w_m.max() - self.w_m.min())
+
+
+@dataclass(frozen=True, eq=False)
+class InterfaceMechanics:
+    """What an interface layer (connector, TIM) has to absorb, as nodal maps.
+
+    ``du_m``, ``dv_m``: in-plane displacement of the upper face relative to the lower face.
+    ``shear_strain``: magnitude of the interlayer's shear strain (relative displacement over the
+    height, corrected for the rotation of the faces), for compliant interfaces; None for a slip
+    interface, whose faces simply slide by ``displacement_m``. ``gap_change_m``: change of the gap
+    across the interface (w of the upper face minus w of the lower, minus the preload
+    compression; positive = opening); None when the interface has no normal stiffness.
+    """
+
+    name: str
+    kind: str
+    lower: str
+    upper: str
+    height_m: float
+    du_m: np.ndarray
+    dv_m: np.ndarray
+    shear_strain: np.ndarray | None
+    gap_change_m: np.ndarray | None
+
+    @property
+    def displacement_m(self) -> np.ndarray:
+        return np.hypot(self.du_m, self.dv_m)
+
+
+@dataclass(frozen=True)
+class AllowableCheck:
+    """One result checked against an allowable.
+
+    ``limit`` is ``"max"`` (actual must not exceed allowed) or ``"min"`` (must not fall below).
+    ``margin`` is the distance to the limit as a fraction of it: >= 0 passes.
+
+    Example
+    -------
+    >>> AllowableCheck("wafer_sigma_1", "stress", "max", 40e6, 100e6).margin
+    0.6
+    """
+
+    name: str
+    quantity: str  # "stress", "length" or "strain": decides the unit suffix in summaries
+    limit: str
+    actual: float
+    allowed: float
+
+    @property
+    def margin(self) -> float:
+        scale = abs(self.allowed) if self.allowed != 0 else 1.0
+        diff = self.allowed - self.actual if self.limit == "max" else self.actual - self.allowed
+        return diff / scale
+
+    @property
+    def passed(self) -> bool:
+        return self.margin >= 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class MechanicsResult:
+    """Displacements, stresses, interface motion and checks of the sandwich under a temperature.
+
+    ``x_nodes_m``, ``y_nodes_m`` are the mechanics mesh nodes (cell edges of merged thermal
+    cells). ``warnings`` are conditions the engineer must read (e.g. deflection beyond linear
+    plate theory); they do not stop the run.
+    """
+
+    case: Case
+    x_nodes_m: np.ndarray
+    y_nodes_m: np.ndarray
+    layers: tuple[LayerMechanics, ...]
+    interfaces: tuple[InterfaceMechanics, ...]
+    checks: tuple[AllowableCheck, ...]
+    warnings: tuple[str, ...]
+    info: MechSolveInfo
+
+    def layer(self, name: str) -> LayerMechanics:
+        for item in self.layers:
+            if item.name == name:
+                return item
+        raise KeyError(name)
+
+    def interface(self, name: str) -> InterfaceMechanics:
+        for item in self.interfaces:
+            if item.name == name:
+                return item
+        raise KeyError(name)
+
+    def summary(self) -> dict:
+        """SI scalars with units in their names, merged into ``summary.json``."""
+        out: dict = {
+            "mech_stress_free_T_K": self.case.mechanics.stress_free_T_K,
+            "mech_cells_x": self.x_nodes_m.size - 1,
+            "mech_cells_y": self.y_nodes_m.size - 1,
+            "mech_dofs": self.info.dofs,
+            "mech_relative_residual": self.info.relative_residual,
+            "mech_iterations": self.info.iterations,
+            "mech_rigid_load_relative": self.info.rigid_load_relative,
+            "mech_wall_time_s": self.info.wall_time_s,
+        }
+        for lay in self.layers:
+            p = f"mech_layer_{lay.name}_"
+            out[p + "sigma_1_max_Pa"] = float(lay.sigma_1_Pa.max())
+            out[p + "sigma_2_min_Pa"] = float(lay.sigma_2_Pa.min())
+            out[p + "von_mises_max_Pa"] = float(lay.von_mises_Pa.max())
+            out[p + "u_inplane_max_m"] = float(np.hypot(lay.u_m, lay.v_m).max())
+            out[p + "w_min_m"] = float(lay.w_m.min())
+            out[p + "w_max_m"] = float(lay.w_m.max())
+            out[p + "bow_m"] = lay.bow_m
+        for itf in self.interfaces:
+            p = f"mech_interface_{itf.name}_"
+            out[p + "displacement_max_m"] = float(itf.displacement_m.max())
+            if itf.shear_strain is not None:
+                out[p + "shear_strain_max"] = float(itf.shear_strain.max())
+            if itf.gap_change_m is not None:
+                out[p + "gap_change_min_m"] = float(itf.gap_change_m.min())
+                out[p + "gap_change_max_m"] = float(itf.gap_change_m.max())
+        for chk in self.checks:
+            p = f"check_{chk.name}_"
+            out[p + "actual" + _unit_suffix(chk.quantity)] = chk.actual
+            out[p + "allowed" + _unit_suffix(chk.quantity)] = chk.allowed
+            out[p + "margin"] = chk.margin
+            out[p + "pass"] = chk.passed
+        out["mech_checks_pass"] = all(c.passed for c in self.checks)
+        out["mech_warnings"] = len(self.warnings)
+        return out
+
+
+def _unit_suffix(quantity: str) -> str:
+    return {"stress": "_Pa", "length": "_m"}.get(quantity, "")

@@ -11,6 +11,8 @@ Example
 0.000775
 >>> to_si(21.0, "temperature", "C")
 294.15
+>>> to_si(17.0, "cte", "ppm_per_K")
+1.7e-05
 """
 
 from __future__ import annotations
@@ -49,6 +51,14 @@ DIMENSIONS: dict[str, dict[str, Unit]] = {
         Unit("mm2_K_per_W", 1e-6), Unit("cm2_K_per_W", 1e-4), Unit("m2_K_per_W", 1.0)
     ),
     "power_density": _units(Unit("W_per_cm2", 1e4), Unit("W_per_mm2", 1e6), Unit("W_per_m2", 1.0)),
+    "modulus": _units(Unit("Pa", 1.0), Unit("kPa", 1e3), Unit("MPa", 1e6), Unit("GPa", 1e9)),
+    "cte": _units(Unit("per_K", 1.0), Unit("ppm_per_K", 1e-6)),
+    "stiffness_per_area": _units(
+        Unit("N_per_m3", 1.0), Unit("N_per_mm3", 1e9), Unit("MPa_per_mm", 1e9)
+    ),
+    "lateral_stiffness": _units(Unit("N_per_m", 1.0), Unit("N_per_mm", 1e3)),
+    "areal_density": _units(Unit("per_m2", 1.0), Unit("per_mm2", 1e6), Unit("per_cm2", 1e4)),
+    "pressure": _units(Unit("Pa", 1.0), Unit("kPa", 1e3), Unit("MPa", 1e6)),
 }
 
 #: The SI suffix of each dimension (used for names in resolved output).
@@ -61,6 +71,12 @@ SI_SUFFIX = {
     "heat_transfer_coefficient": "W_per_m2_K",
     "contact_resistance": "m2_K_per_W",
     "power_density": "W_per_m2",
+    "modulus": "Pa",
+    "cte": "per_K",
+    "stiffness_per_area": "N_per_m3",
+    "lateral_stiffness": "N_per_m",
+    "areal_density": "per_m2",
+    "pressure": "Pa",
 }
 
 

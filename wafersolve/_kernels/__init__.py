@@ -1,7 +1,7 @@
 """Compiled kernels (Cython) and their NumPy twins (``reference``, for tests only)."""
 
 try:
-    from . import _stencil  # noqa: F401
+    from . import _kron, _stencil  # noqa: F401
 except ImportError as exc:  # pragma: no cover - depends on the build
     raise ImportError(
         "wafersolve's compiled kernels are not built. Install the package with "

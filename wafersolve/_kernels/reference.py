@@ -1,4 +1,5 @@
-"""NumPy twins of the compiled kernels in ``_stencil.pyx``: same signatures, same results.
+"""NumPy twins of the compiled kernels in ``_stencil.pyx`` and ``_kron.pyx``: same signatures,
+same results.
 
 They exist for the tests (each compiled kernel is checked against its twin on small random
 grids) and as readable documentation of what the loops compute. They are never used as a silent
@@ -134,3 +135,18 @@ def prolong_smooth(xc, x, b, ix0, ix1, wx0, wx1, jy0, jy1, wy0, wy1, tmp, cx, cy
     """x += P xc, then a backward (adjoint) smoothing sweep."""
     prolong_add(xc, x, ix0, ix1, wx0, wx1, jy0, jy1, wy0, wy1, tmp)
     smooth(x, b, cx, cy, cz, sxl, sxr, syl, syr, iwx, iwy, unif, rowtype, minv, upc, False, False)
+
+
+# -- _kron.pyx ------------------------------------------------------------------------------------
+def csr_apply_last(indptr, indices, data, x, out):
+    import scipy.sparse as sp
+
+    m = sp.csr_matrix((data, indices, indptr), shape=(out.shape[1], x.shape[1]))
+    out[...] = (m @ x.T).T
+
+
+def csr_apply_first_add(indptr, indices, data, x, out):
+    import scipy.sparse as sp
+
+    m = sp.csr_matrix((data, indices, indptr), shape=(out.shape[0], x.shape[0]))
+    out += m @ x

@@ -3,7 +3,9 @@
 The schema is documented key by key in ``docs/case-reference.md``. Loading is strict: unknown or
 misspelled keys, missing units, wrong types, non-finite numbers and out-of-range values are all
 :class:`~wafersolve.errors.CaseError` naming the file, the field path, the value and what was
-expected. File paths inside a case are relative to the case file's folder.
+expected. File paths inside a case are relative to the case file's folder. The power section is
+read by :mod:`~wafersolve.case.load_power`; the elastic keys of ``[materials.NAME]`` and the
+``[mechanics]`` section by :mod:`~wafersolve.case.load_mechanics`.
 
 Example
 -------
@@ -40,6 +42,7 @@ from pathlib import Path
 
 from ..errors import CaseError
 from ..units import from_si
+from .load_mechanics import ELASTIC_FIXED, ELASTIC_UNITS, parse_elastic, parse_mechanics
 from .load_power import parse_power
 from .materials import MATERIALS
 from .model import (
@@ -57,7 +60,8 @@ from .model import (
 )
 from .schema import Section, check_integer
 
-SECTIONS = ("case", "wafer", "grid", "stack", "materials", "power", "cooling", "backside", "solver")
+SECTIONS = ("case", "wafer", "grid", "stack", "materials", "power", "cooling", "backside", "solver",
+            "mechanics")
 
 #: Valid coolant inlet temperatures in degrees Celsius (liquid, below boiling at ~1 bar).
 INLET_LIMITS_C = {"water": (1.0, 95.0), "pg25": (-5.0, 95.0)}
@@ -124,18 +128,23 @@ def build_case(doc: dict, *, path, base_dir: Path, source_path: str | None = Non
     contacts = _contacts(stack, layers)
     power = parse_power(top.table("power", required=True), wafer=wafer,
                         layer_names=tuple(layer.name for layer in layers), base_dir=base_dir)
+    cooling = _cooling(top.table("cooling", required=True))
+    backside = _backside(top.table("backside"))
+    solver = _solver(top.table("solver"))
+    mechanics = parse_mechanics(top.table("mechanics"), layers=layers, wafer=wafer, grid=grid)
     return Case(
         name=name,
         wafer=wafer,
         layers=layers,
         contacts=contacts,
         power=power,
-        cooling=_cooling(top.table("cooling", required=True)),
-        backside=_backside(top.table("backside")),
+        cooling=cooling,
+        backside=backside,
         grid=grid,
-        solver=_solver(top.table("solver")),
+        solver=solver,
         description=description,
         source_path=source_path,
+        mechanics=mechanics,
     )
 
 
@@ -211,8 +220,9 @@ def _materials(sec: Section | None) -> dict[str, Material]:
             raise CaseError(sec.path, sec.field(name), detail=(
                 f"{name!r} is a built-in material; expected a custom material with a new name"))
         sub = sec.table(name, required=True)
-        sub.allow({"k_exponent", "source"},
-                  {"k": _K, "kx": _K, "ky": _K, "kz": _K, "k_ref_T": "temperature"})
+        sub.allow({"k_exponent", "source", *ELASTIC_FIXED},
+                  {"k": _K, "kx": _K, "ky": _K, "kz": _K, "k_ref_T": "temperature",
+                   **ELASTIC_UNITS})
         k = sub.quantity("k", required=False, check=">0")
         kxyz = [sub.quantity(b, required=False, check=">0") for b in ("kx", "ky", "kz")]
         given = [b for b, v in zip(("kx", "ky", "kz"), kxyz, strict=True) if v is not None]
@@ -229,12 +239,14 @@ def _materials(sec: Section | None) -> dict[str, Material]:
         if not k_ref_T_K > 0:
             key = sub.unit_key("k_ref_T")[0]
             raise CaseError(sec.path, sub.field(key), sub.data[key], "a temperature above 0 K")
+        source = sub.string("source", required=False, default="user-defined in the case file")
         out[name] = Material(
             name=name,
             k_W_per_m_K=k_tuple,
             k_exponent=sub.number("k_exponent", default=0.0),
             k_ref_T_K=k_ref_T_K,
-            source=sub.string("source", required=False, default="user-defined in the case file"),
+            source=source,
+            elastic=parse_elastic(sub, source=source),
         )
     return out
 

@@ -27,8 +27,51 @@ POWER_DEPTHS = ("bottom", "top", "uniform")
 
 
 @dataclass(frozen=True)
+class Elastic:
+    """In-plane (plane-stress) elasticity and thermal expansion of a material.
+
+    ``Q_Pa`` = (Q11, Q12, Q22, Q66): the plane-stress stiffness in the wafer's x-y axes, so that
+    sigma_xx = Q11 e_xx + Q12 e_yy, sigma_yy = Q12 e_xx + Q22 e_yy, tau_xy = Q66 gamma_xy.
+    ``alpha_per_K`` = (alpha_x, alpha_y) in-plane CTE; ``alpha_z_per_K`` the through-thickness CTE.
+    Build one with :meth:`isotropic`, :meth:`orthotropic` or :meth:`cubic`.
+    """
+
+    Q_Pa: tuple[float, float, float, float]
+    alpha_per_K: tuple[float, float]
+    alpha_z_per_K: float = 0.0
+    source: str = ""
+
+    @classmethod
+    def isotropic(cls, E_Pa, nu, alpha_per_K, alpha_z_per_K=None, source=""):
+        q = E_Pa / (1.0 - nu * nu)
+        return cls((q, nu * q, q, E_Pa / (2.0 * (1.0 + nu))), (alpha_per_K, alpha_per_K),
+                   alpha_per_K if alpha_z_per_K is None else alpha_z_per_K, source)
+
+    @classmethod
+    def orthotropic(cls, E1_Pa, E2_Pa, nu12, G12_Pa, alpha1_per_K, alpha2_per_K,
+                    alpha_z_per_K=0.0, source=""):
+        nu21 = nu12 * E2_Pa / E1_Pa
+        d = 1.0 - nu12 * nu21
+        return cls((E1_Pa / d, nu12 * E2_Pa / d, E2_Pa / d, G12_Pa), (alpha1_per_K, alpha2_per_K),
+                   alpha_z_per_K, source)
+
+    @classmethod
+    def cubic(cls, C11_Pa, C12_Pa, C44_Pa, alpha_per_K, source=""):
+        """A cubic crystal cut on (100) with x along [100] (silicon wafers), plane stress."""
+        q11 = C11_Pa - C12_Pa**2 / C11_Pa
+        q12 = C12_Pa - C12_Pa**2 / C11_Pa
+        return cls((q11, q12, q11, C44_Pa), (alpha_per_K, alpha_per_K), alpha_per_K, source)
+
+    @property
+    def biaxial_modulus_Pa(self) -> float:
+        """Equibiaxial (plate) modulus M = E/(1 - nu) for an in-plane isotropic material."""
+        return self.Q_Pa[0] + self.Q_Pa[1]
+
+
+@dataclass(frozen=True)
 class Material:
-    """A solid's thermal conductivity, possibly anisotropic and temperature dependent.
+    """A solid's thermal conductivity, possibly anisotropic and temperature dependent, and
+    optionally its elasticity (needed for a layer that the mechanics treats as a plate).
 
     ``k_W_per_m_K`` is (kx, ky, kz) at ``k_ref_T_K``; with a non-zero ``k_exponent`` every
     component scales as ``(k_ref_T_K / T) ** k_exponent`` (the power-law fit used for silicon).
@@ -39,6 +82,7 @@ class Material:
     k_exponent: float = 0.0
     k_ref_T_K: float = 300.0
     source: str = ""
+    elastic: Elastic | None = None
 
     @property
     def temperature_dependent(self) -> bool:
@@ -209,6 +253,73 @@ class SolverSettings:
     max_outer_iterations: int = 50
 
 
+INTERFACE_KINDS = ("compliant", "slip")
+SUPPORTS = ("free", "simply_supported")
+
+
+@dataclass(frozen=True)
+class MechInterface:
+    """A stack layer that mechanically acts as springs between the plates above and below it.
+
+    ``shear_stiffness_Pa_per_m`` (k_s, N/m^3): lateral force per area per metre of relative
+    in-plane displacement of the two faces; G/height for an elastomer, pin lateral stiffness x pin
+    density for a pin field; 0 for a slip interface. ``normal_stiffness_Pa_per_m`` (k_n): normal
+    (compression/tension) stiffness per area, E_n/height; 0 means the plates do not hold each
+    other out of plane at all.
+    """
+
+    layer: str
+    kind: str  # one of INTERFACE_KINDS
+    shear_stiffness_Pa_per_m: float
+    normal_stiffness_Pa_per_m: float
+
+
+@dataclass(frozen=True)
+class Allowables:
+    """Limits the mechanics results are checked against (None or empty: not checked).
+
+    ``stress_Pa``: (layer, allowed maximum principal stress) pairs, plate layers only.
+    ``shear_strain``: allowed max |shear strain| of every compliant interface.
+    ``gap_change_m``: allowed (min, max) change of the gap across every interface with a normal
+    stiffness (positive = opening), i.e. the connector's compression window.
+    """
+
+    stress_Pa: tuple[tuple[str, float], ...] = ()
+    shear_strain: float | None = None
+    gap_change_m: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Mechanics:
+    """The thermo-mechanical model of a case: which layers are springs, and the allowables.
+
+    Layers not listed as interfaces are plates; neighbouring plates with no interface layer
+    between them are bonded into one laminate (classical lamination theory). Every plate layer's
+    material needs :class:`Elastic` properties.
+
+    ``cell_size_m``: in-plane size of the mechanics cells, made by merging whole thermal cells
+    (None: one mechanics cell per thermal column). ``support``: ``"free"`` (the stack floats,
+    held only at its centre against rigid motion) or ``"simply_supported"``: the edges of the
+    laminate containing ``support_layer`` are held at w = 0 (a frame). ``preload_Pa``: a
+    uniform clamping pressure that compresses every interface with a normal stiffness.
+    """
+
+    stress_free_T_K: float = 298.15  # assembly temperature: no thermal strain at this T
+    interfaces: tuple[MechInterface, ...] = ()
+    cell_size_m: float | None = None
+    allowables: Allowables = field(default_factory=Allowables)
+    support: str = "free"  # one of SUPPORTS
+    support_layer: str | None = None
+    preload_Pa: float = 0.0
+
+    def interface(self, layer: str) -> MechInterface | None:
+        """The interface definition of stack layer ``layer``, or None if it is a plate."""
+        for itf in self.interfaces:
+            if itf.layer == layer:
+                return itf
+        return None
+
+
 @dataclass(frozen=True, eq=False)
 class Case:
     """A complete, validated engineering case in SI units."""
@@ -224,6 +335,7 @@ class Case:
     solver: SolverSettings = field(default_factory=SolverSettings)
     description: str = ""
     source_path: str | None = None
+    mechanics: Mechanics | None = None
 
     def layer_index(self, name: str) -> int:
         for i, layer in enumerate(self.layers):

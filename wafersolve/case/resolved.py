@@ -1,7 +1,9 @@
 """The resolved case: everything a run used, in SI, as a JSON-serialisable dict.
 
 Written next to results as ``case_resolved.json`` so a result records exactly what was solved:
-defaults filled in, units converted, materials expanded with their sources. Small arrays (tile
+defaults filled in, units converted, materials expanded with their sources and elastic data, the
+``[mechanics]`` model (``None`` for a thermal-only case) with its interface stiffnesses and
+allowables in SI. Small arrays (tile
 powers) are written in full; density rasters and meshes are summarised by their source file,
 shape, extent, total power and a SHA-256 of the SI values, which is enough to tell whether two
 runs used the same map without copying megabytes.
@@ -21,7 +23,7 @@ import hashlib
 
 import numpy as np
 
-from .model import Case, DensityMap, Layer, Material, MeshMap
+from .model import Case, DensityMap, Elastic, Layer, Material, Mechanics, MeshMap
 
 #: Format version of the resolved-case dict; bump when keys change meaning.
 RESOLVED_FORMAT = 1
@@ -97,6 +99,7 @@ def case_to_dict(case: Case) -> dict:
             "outer_tol_K": float(case.solver.outer_tol_K),
             "max_outer_iterations": int(case.solver.max_outer_iterations),
         },
+        "mechanics": None if case.mechanics is None else _mechanics(case.mechanics),
     }
 
 
@@ -116,6 +119,39 @@ def _material(m: Material) -> dict:
         "k_exponent": float(m.k_exponent),
         "k_ref_T_K": float(m.k_ref_T_K),
         "source": m.source,
+        "elastic": None if m.elastic is None else _elastic(m.elastic),
+    }
+
+
+def _elastic(e: Elastic) -> dict:
+    return {
+        "Q_Pa": _floats(e.Q_Pa),  # plane-stress Q11, Q12, Q22, Q66 in the wafer's x-y axes
+        "biaxial_modulus_Pa": float(e.biaxial_modulus_Pa),
+        "alpha_per_K": _floats(e.alpha_per_K),
+        "alpha_z_per_K": float(e.alpha_z_per_K),
+        "source": e.source,
+    }
+
+
+def _mechanics(m: Mechanics) -> dict:
+    a = m.allowables
+    return {
+        "stress_free_T_K": float(m.stress_free_T_K),
+        "cell_size_m": None if m.cell_size_m is None else float(m.cell_size_m),
+        "support": m.support,
+        "support_layer": m.support_layer,
+        "preload_Pa": float(m.preload_Pa),
+        "interfaces": [
+            {"layer": i.layer, "kind": i.kind,
+             "shear_stiffness_Pa_per_m": float(i.shear_stiffness_Pa_per_m),
+             "normal_stiffness_Pa_per_m": float(i.normal_stiffness_Pa_per_m)}
+            for i in m.interfaces
+        ],
+        "allowables": {
+            "stress_Pa": {name: float(v) for name, v in a.stress_Pa},
+            "shear_strain": None if a.shear_strain is None else float(a.shear_strain),
+            "gap_change_m": None if a.gap_change_m is None else _floats(a.gap_change_m),
+        },
     }
 
 

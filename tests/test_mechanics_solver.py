@@ -1,0 +1,222 @@
+"""The mechanics solver's machinery: compiled kernels against their NumPy twins, the matrix-free
+operator against the assembled matrix, PCG against a direct solve of the same discrete system,
+rigid-body handling, allowables, warnings and errors."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from mech_cases import CU, PCB, SI, beam, compliant, make_case, slip, uniform_field
+
+from wafersolve import build_grid, load_case
+from wafersolve._kernels import _kron as K
+from wafersolve._kernels import reference as R
+from wafersolve.case.model import Allowables
+from wafersolve.errors import ConvergenceError, SolverError
+from wafersolve.mechanics import solve as solve_module
+from wafersolve.mechanics import solve_mechanics
+from wafersolve.mechanics.assemble import assemble
+from wafersolve.mechanics.model import build_mech_model, mech_edges
+from wafersolve.mechanics.precond import FastDiagonalPreconditioner
+
+
+def wse3_like(n=(9, 7), ks=1e9, kn=3e9, **kw):
+    return make_case([("pcb", PCB, 3.2e-3, 2), ("conn", None, 1e-3, 1), ("si", SI, 0.775e-3, 2),
+                      ("tim", None, 30e-6, 1), ("cu", CU, 3e-3, 2)], n=n,
+                     interfaces=[compliant("conn", ks, kn), slip("tim", 3e12)], **kw)
+
+
+def rough_field(case, seed=0):
+    grid, T = uniform_field(case, {"pcb": 20, "conn": 35, "si": 50, "cu": 15})
+    T += np.random.default_rng(seed).uniform(-8, 8, T.shape)
+    return grid, T
+
+
+# -- kernels ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(1, 1, 1), (3, 5, 4), (7, 2, 9), (12, 12, 6)])
+def test_kron_kernels_match_numpy_twins(shape):
+    rows, inner, cols = shape
+    rng = np.random.default_rng(sum(shape))
+    m = sp.random(rows, inner, density=0.5, random_state=rng, format="csr")
+    m.sum_duplicates()
+    args = (m.indptr.astype(np.intp), m.indices.astype(np.intp), m.data.astype(float))
+    x = rng.standard_normal((cols, inner))
+    out_c, out_r = np.full((cols, rows), 7.0), np.full((cols, rows), 7.0)
+    K.csr_apply_last(*args, x, out_c)
+    R.csr_apply_last(*args, x, out_r)
+    np.testing.assert_allclose(out_c, out_r, rtol=1e-13, atol=1e-13)
+    y = rng.standard_normal((inner, cols))
+    acc_c, acc_r = np.ones((rows, cols)), np.ones((rows, cols))
+    K.csr_apply_first_add(*args, y, acc_c)
+    R.csr_apply_first_add(*args, y, acc_r)
+    np.testing.assert_allclose(acc_c, acc_r, rtol=1e-13, atol=1e-13)
+
+
+def test_matrix_free_operator_matches_assembled_matrix():
+    case = wse3_like()
+    grid, T = rough_field(case)
+    system = assemble(build_mech_model(case, grid, T))
+    Kmat = system.K
+    assert abs(Kmat - Kmat.T).max() <= 1e-12 * abs(Kmat).max()
+    x = np.random.default_rng(3).standard_normal(system.layout.n_dofs)
+    np.testing.assert_allclose(system.operator()(x), Kmat @ x, rtol=0,
+                               atol=1e-12 * np.abs(Kmat @ x).max())
+
+
+def test_preconditioner_is_symmetric_positive_semidefinite():
+    case = wse3_like(n=(5, 4))
+    grid, T = rough_field(case)
+    model = build_mech_model(case, grid, T)
+    system = assemble(model)
+    P = FastDiagonalPreconditioner(model, system.layout)
+    n = system.layout.n_dofs
+    Pm = np.stack([P(e) for e in np.eye(n)], axis=1)
+    assert abs(Pm - Pm.T).max() <= 1e-10 * abs(Pm).max()
+    assert np.linalg.eigvalsh(0.5 * (Pm + Pm.T)).min() >= -1e-10 * abs(Pm).max()
+
+
+# -- PCG against direct --------------------------------------------------------------------------
+@pytest.mark.parametrize("kw", [{}, {"ks": 1e12}, {"kn": 0.0}, {"n": (12, 3)}])
+def test_pcg_matches_direct_solve(kw):
+    """Same discrete system, two solvers: fields agree to 1e-7 relative."""
+    case = wse3_like(**kw)
+    grid, T = rough_field(case, seed=1)
+    a = solve_mechanics(case, grid, T, method="pcg")
+    b = solve_mechanics(case, grid, T, method="direct")
+    assert a.info.relative_residual < 1e-8 and b.info.relative_residual < 1e-12
+    for la, lb in zip(a.layers, b.layers, strict=True):
+        for name in ("u_m", "v_m", "w_m", "sigma_xx_Pa", "sigma_yy_Pa", "tau_xy_Pa"):
+            fa, fb = getattr(la, name), getattr(lb, name)
+            np.testing.assert_allclose(fa, fb, rtol=0, atol=1e-7 * np.abs(fb).max())
+    for ia, ib in zip(a.interfaces, b.interfaces, strict=True):
+        np.testing.assert_allclose(ia.du_m, ib.du_m, atol=1e-7 * np.abs(ib.du_m).max())
+
+
+def test_rigid_motion_is_pinned_at_the_centre():
+    """The first laminate of each shear-linked set (pcb for pcb+wafer, cu alone behind the slip
+    TIM) has u = v = 0 at the centre node and v = 0 at the next node in x; the first of the
+    normal-linked set (pcb) has w = 0 and zero slopes there."""
+    case = wse3_like(n=(8, 6))
+    grid, T = rough_field(case, seed=2)
+    res = solve_mechanics(case, grid, T)
+    j, i = 3, 4
+    for name in ("pcb", "cu"):
+        lay = res.layer(name)
+        scale = np.abs(lay.u_m).max()
+        assert abs(lay.u_m[j, i]) < 1e-12 * scale and abs(lay.v_m[j, i]) < 1e-12 * scale
+        assert abs(lay.v_m[j, i + 1]) < 1e-12 * scale
+    w = res.layer("pcb").w_m
+    assert abs(w[j, i]) < 1e-12 * np.abs(w).max()
+    assert abs(res.layer("cu").w_m[j, i]) > 0  # held by the springs only
+    assert res.info.rigid_load_relative < 1e-12
+
+
+def test_results_do_not_depend_on_the_pin_node():
+    """Stresses and relative motions are invariant under rigid motion: shifting the centre (an
+    odd number of nodes versus an even one) changes nothing but the reference."""
+    case = wse3_like(n=(8, 8))
+    grid, T = uniform_field(case, {"pcb": 20, "conn": 35, "si": 50, "cu": 15})
+    res = solve_mechanics(case, grid, T)
+    flip = res.layer("si").sigma_xx_Pa[:, ::-1, ::-1]
+    np.testing.assert_allclose(res.layer("si").sigma_xx_Pa, flip, atol=1e-6 * abs(flip).max())
+
+
+# -- mesh, allowables, warnings ---------------------------------------------------------------------
+def test_mechanics_cells_merge_whole_thermal_cells():
+    edges, starts = mech_edges(np.linspace(0, 0.215, 861), 1e-3)
+    assert edges.size == 216 and starts[1] == 4
+    case = wse3_like(n=(10, 10), cell_size_m=0.215 / 10 * 3)
+    grid, T = rough_field(case)
+    model = build_mech_model(case, grid, T)
+    assert model.shape_cells == (4, 4)  # 3 + 3 + 3 + 1 thermal cells
+    # the merged temperature is the area mean of the thermal cells
+    theta = model.theta_K["si"][0]
+    assert theta[0, 0] == pytest.approx(T[3, :3, :3].mean() - 298.15)
+
+
+def test_allowables_pass_and_fail_with_margins():
+    allow = Allowables(stress_Pa=(("si", 1e6),), shear_strain=10.0, gap_change_m=(-1e-3, 1e-9))
+    case = wse3_like(allowables=allow)
+    grid, T = rough_field(case)
+    res = solve_mechanics(case, grid, T)
+    checks = {c.name: c for c in res.checks}
+    assert set(checks) == {"si_sigma_1", "conn_shear_strain", "conn_gap_change_min",
+                           "conn_gap_change_max"}
+    s = checks["si_sigma_1"]
+    assert s.actual == pytest.approx(res.layer("si").sigma_1_Pa.max())
+    assert not s.passed and s.margin == pytest.approx((1e6 - s.actual) / 1e6)
+    assert checks["conn_shear_strain"].passed
+    summary = res.summary()
+    assert summary["check_si_sigma_1_pass"] is False and summary["mech_checks_pass"] is False
+    assert "mech_interface_tim_shear_strain_max" not in summary  # slip: the faces just slide
+    assert summary["mech_interface_tim_displacement_max_m"] > 0
+
+
+def test_large_deflection_warning():
+    """Si rigidly bonded on PCB bows by millimetres: far outside linear plate theory."""
+    case = make_case([("pcb", PCB, 3.2e-3, 1), ("si", SI, 0.775e-3, 1)], n=(6, 6))
+    grid, T = uniform_field(case, {"pcb": 50, "si": 50})
+    res = solve_mechanics(case, grid, T)
+    assert len(res.warnings) == 1 and "outside linear plate theory" in res.warnings[0]
+    small = solve_mechanics(case, *uniform_field(case, {"pcb": 0.05, "si": 0.05}))
+    assert small.warnings == ()
+
+
+def test_preload_compresses_the_gap():
+    case = wse3_like(preload_Pa=0.3e6)
+    grid, T = uniform_field(case, {})
+    res = solve_mechanics(case, grid, T)
+    np.testing.assert_allclose(res.interface("conn").gap_change_m, -0.3e6 / 3e9)
+
+
+# -- errors ----------------------------------------------------------------------------------------
+def test_errors_are_clear():
+    case = wse3_like()
+    grid, T = rough_field(case)
+    with pytest.raises(SolverError, match="no \\[mechanics\\] section"):
+        solve_mechanics(replace(case, mechanics=None), grid, T)
+    with pytest.raises(SolverError, match="does not fit the grid"):
+        solve_mechanics(case, grid, T[:, :, 1:])
+    bad = T.copy()
+    bad[0, 0, 0] = np.nan
+    with pytest.raises(SolverError, match="non-finite"):
+        solve_mechanics(case, grid, bad)
+    with pytest.raises(ValueError, match="method"):
+        solve_mechanics(case, grid, T, method="magic")
+    no_elastic = make_case([("pcb", None, 1e-3, 1)], n=(4, 4))
+    with pytest.raises(SolverError, match="no elastic properties"):
+        solve_mechanics(no_elastic, *uniform_field(no_elastic, {}))
+
+
+def test_non_convergence_raises_with_history(monkeypatch):
+    monkeypatch.setattr(solve_module, "MAX_ITERATIONS", 2)
+    case = wse3_like()
+    grid, T = rough_field(case)
+    with pytest.raises(ConvergenceError, match="did not reach") as info:
+        solve_mechanics(case, grid, T)
+    assert len(info.value.history) == 3
+
+
+# -- the shipped small case ---------------------------------------------------------------------------
+def test_small_case_runs_and_checks():
+    case = load_case("cases/small.toml")
+    grid = build_grid(case)
+    T = np.full(grid.shape, case.mechanics.stress_free_T_K + 30.0)
+    res = solve_mechanics(case, grid, T)
+    assert [lay.name for lay in res.layers] == ["pcb", "wafer", "cold_plate"]
+    assert [i.name for i in res.interfaces] == ["connector", "tim"]
+    # uniform +30 K: the connector must absorb the PCB/Si mismatch, less than fully decoupled
+    corner = np.hypot(0.1075, 0.1075)
+    free = (16e-6 - 2.6e-6) * 30.0 * corner
+    d = res.interface("connector").displacement_m.max()
+    assert 0.3 * free < d < free
+    assert all(c.passed for c in res.checks)
+
+
+def test_beam_helper_is_a_strip():
+    """The beam moduli helper keeps E and sets nu = 0 (plate stiffness = beam stiffness)."""
+    b = beam(SI)
+    assert b.Q_Pa[1] == 0.0 and b.Q_Pa[0] == pytest.approx(130e9)

@@ -1,0 +1,312 @@
+"""Assemble the stiffness matrix and thermal load of the mechanics model from its energy.
+
+The discrete strain energy is a sum of quadratic forms of linear "strain" expressions, each a
+combination of field derivatives: membrane strains (u_x, v_y, u_y + v_x), curvatures
+(-w_xx, -w_yy, -2 w_xy), the shear strain of an interface layer and its gap change. Every
+field is a tensor product of 1D elements (:mod:`.fem1d`), so every block of the matrix is a sum
+of Kronecker products of exactly integrated 1D matrices. Free edges need no special treatment:
+they are natural boundary conditions of the energy.
+
+Unknowns, laminate after laminate: u (nodes), v (nodes), w (4 Hermite dofs per node: w, w_x,
+w_y, w_xy), each stored as a 2D array (y dofs, x dofs) flattened with x fastest.
+
+Example
+-------
+>>> from wafersolve import load_case, build_grid
+>>> import numpy as np
+>>> case = load_case("cases/small.toml")
+>>> grid = build_grid(case)
+>>> from wafersolve.mechanics.model import build_mech_model
+>>> sysm = assemble(build_mech_model(case, grid, np.full(grid.shape, 320.0)))
+>>> sysm.K.shape[0] == sysm.layout.n_dofs, bool(abs(sysm.K - sysm.K.T).max() < 1e-6 * abs(sysm.K).max())
+(True, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._kernels import _kron
+from .fem1d import STRIDE, gather_cells, kron2, scatter_cells
+from .model import MechModel
+
+FIELDS = ("u", "v", "w")
+SPACE = {"u": "L", "v": "L", "w": "H"}
+
+
+@dataclass(frozen=True)
+class Op:
+    """A derivative ``d^dx/dx d^dy/dy`` of field ``field`` of laminate ``lam``."""
+
+    field: str
+    lam: int
+    dx: int = 0
+    dy: int = 0
+
+    @property
+    def space(self) -> str:
+        return SPACE[self.field]
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """Where each field's dofs sit in the global vector."""
+
+    nodes_y: int
+    nodes_x: int
+    n_laminates: int
+
+    def shape(self, field: str) -> tuple[int, int]:
+        s = STRIDE[SPACE[field]]
+        return (s * self.nodes_y, s * self.nodes_x)
+
+    def size(self, field: str) -> int:
+        a, b = self.shape(field)
+        return a * b
+
+    @property
+    def per_laminate(self) -> int:
+        return sum(self.size(f) for f in FIELDS)
+
+    def offset(self, field: str, lam: int) -> int:
+        off = lam * self.per_laminate
+        for f in FIELDS:
+            if f == field:
+                return off
+            off += self.size(f)
+        raise KeyError(field)
+
+    @property
+    def n_dofs(self) -> int:
+        return self.n_laminates * self.per_laminate
+
+    def view(self, x: np.ndarray, field: str, lam: int) -> np.ndarray:
+        """The 2D dof array of ``field`` of laminate ``lam`` inside the global vector ``x``."""
+        o = self.offset(field, lam)
+        return x[o:o + self.size(field)].reshape(self.shape(field))
+
+    def index(self, field: str, lam: int, row: int, col: int) -> int:
+        """Global index of the dof at (row, col) of a field's 2D dof array."""
+        return self.offset(field, lam) + row * self.shape(field)[1] + col
+
+
+@dataclass(frozen=True, eq=False)
+class MechSystem:
+    """The symmetric stiffness (as Kronecker terms, assembled on request) and load ``f``."""
+
+    model: MechModel
+    layout: Layout
+    terms: _Terms
+    f: np.ndarray
+
+    @property
+    def K(self) -> sp.csr_matrix:
+        """The assembled sparse matrix (built on each access: small problems and tests only)."""
+        return self.terms.sparse()
+
+    def operator(self) -> KronOperator:
+        """The matrix-free operator x -> K x."""
+        return KronOperator(self.terms)
+
+
+def membrane_bending_strains(lam: int) -> list[list[tuple[float, Op]]]:
+    """The six generalized strains of a laminate as combinations of field derivatives."""
+    return [
+        [(1.0, Op("u", lam, 1, 0))],
+        [(1.0, Op("v", lam, 0, 1))],
+        [(1.0, Op("u", lam, 0, 1)), (1.0, Op("v", lam, 1, 0))],
+        [(-1.0, Op("w", lam, 2, 0))],
+        [(-1.0, Op("w", lam, 0, 2))],
+        [(-2.0, Op("w", lam, 1, 1))],
+    ]
+
+
+def stiffness_matrix6(A, B, D) -> np.ndarray:
+    """The 6 x 6 [[A, B], [B, D]] matrix from (11, 12, 22, 66) tuples."""
+
+    def m3(c):
+        return np.array([[c[0], c[1], 0.0], [c[1], c[2], 0.0], [0.0, 0.0, c[3]]])
+
+    return np.block([[m3(A), m3(B)], [m3(B), m3(D)]])
+
+
+def interface_strains(model: MechModel, n: int) -> tuple[list, list, list]:
+    """Shear strain x height (x and y) and gap change of spring ``n``, as linear combinations.
+
+    With each laminate's displacement through its thickness u(z) = u0 - (z - z_ref) w_x, the
+    interlayer's shear strain is gamma = (u_upper(z_b) - u_lower(z_t)) / h + (w_x,l + w_x,u) / 2,
+    which vanishes for a rigid rotation of the whole stack.
+    """
+    sp_ = model.springs[n]
+    lo, up = model.laminates[sp_.lower], model.laminates[sp_.upper]
+    h = sp_.height_m
+    c_up = -(sp_.z_bottom_of_upper_m - up.z_ref_m) + 0.5 * h
+    c_lo = (sp_.z_top_of_lower_m - lo.z_ref_m) + 0.5 * h
+    a, b = sp_.lower, sp_.upper
+    gx = [(1.0, Op("u", b)), (-1.0, Op("u", a)), (c_up, Op("w", b, 1, 0)), (c_lo, Op("w", a, 1, 0))]
+    gy = [(1.0, Op("v", b)), (-1.0, Op("v", a)), (c_up, Op("w", b, 0, 1)), (c_lo, Op("w", a, 0, 1))]
+    gap = [(1.0, Op("w", b)), (-1.0, Op("w", a))]
+    return gx, gy, gap
+
+
+class _Terms:
+    """The energy as a list of Kronecker terms ``c kron(My, Mx)`` per block (f1, l1, f2, l2)."""
+
+    def __init__(self, model: MechModel, layout: Layout):
+        self.model, self.layout = model, layout
+        # (f1, l1, f2, l2, y key, x key) -> coefficient; keys are (s1, a1, s2, a2) of Mesh1D
+        self.terms: dict[tuple, float] = {}
+
+    def add_form(self, C: np.ndarray, strains: list[list[tuple[float, Op]]]) -> None:
+        """Add the stiffness of the energy 1/2 sum_IJ C_IJ s_I s_J (integrated over the wafer)."""
+        for i, si in enumerate(strains):
+            for j, sj in enumerate(strains):
+                if C[i, j] == 0.0:
+                    continue
+                for ci, oi in si:
+                    for cj, oj in sj:
+                        key = (oi.field, oi.lam, oj.field, oj.lam,
+                               (oi.space, oi.dy, oj.space, oj.dy),
+                               (oi.space, oi.dx, oj.space, oj.dx))
+                        self.terms[key] = self.terms.get(key, 0.0) + C[i, j] * ci * cj
+
+    def sparse(self) -> sp.csr_matrix:
+        """The assembled global matrix (for direct solves and tests)."""
+        mesh_x, mesh_y = self.model.mesh_x, self.model.mesh_y
+        blocks: dict[tuple, sp.csr_matrix] = {}
+        for (f1, l1, f2, l2, ky, kx), c in self.terms.items():
+            term = c * kron2(mesh_y.matrix(*ky), mesh_x.matrix(*kx))
+            key = (f1, l1, f2, l2)
+            blocks[key] = blocks[key] + term if key in blocks else term
+        order = [(f, lam) for lam in range(self.layout.n_laminates) for f in FIELDS]
+        grid = [[blocks.get((f1, l1, f2, l2)) for (f2, l2) in order] for (f1, l1) in order]
+        for r, (f1, _l1) in enumerate(order):  # bmat needs each block row / column sized
+            if grid[r][r] is None:
+                grid[r][r] = sp.csr_matrix((self.layout.size(f1), self.layout.size(f1)))
+        return sp.bmat(grid, format="csr")
+
+
+class Csr1D:
+    """A sparse 1D matrix in the form the compiled kernels take (intp indices, float64 data)."""
+
+    def __init__(self, m: sp.spmatrix):
+        m = sp.csr_matrix(m)
+        m.sum_duplicates()
+        self.shape = m.shape
+        self.indptr = np.ascontiguousarray(m.indptr, dtype=np.intp)
+        self.indices = np.ascontiguousarray(m.indices, dtype=np.intp)
+        self.data = np.ascontiguousarray(m.data, dtype=np.float64)
+
+    def apply_last(self, x: np.ndarray, out: np.ndarray) -> None:
+        """out = x M^T (M applied along the last axis), overwriting ``out``."""
+        if x.shape[1] != self.shape[1] or out.shape != (x.shape[0], self.shape[0]):
+            raise ValueError(f"shapes {x.shape} -> {out.shape} do not fit a {self.shape} matrix")
+        _kron.csr_apply_last(self.indptr, self.indices, self.data, x, out)
+
+    def apply_first_add(self, x: np.ndarray, out: np.ndarray) -> None:
+        """out += M x (M applied along the first axis)."""
+        if x.shape[0] != self.shape[1] or out.shape != (self.shape[0], x.shape[1]):
+            raise ValueError(f"shapes {x.shape} -> {out.shape} do not fit a {self.shape} matrix")
+        _kron.csr_apply_first_add(self.indptr, self.indices, self.data, x, out)
+
+
+class KronOperator:
+    """Matrix-free ``K x``: per block, sum_t c_t My_t X Mx_t^T with sparse 1D factors.
+
+    Terms sharing an input field and an x factor share one product X Mx^T; their y factors are
+    summed (with their coefficients) into one sparse matrix per output field. Both products run
+    in compiled loops (:mod:`wafersolve._kernels._kron`).
+    """
+
+    def __init__(self, terms: _Terms):
+        self.layout = terms.layout
+        mesh_x, mesh_y = terms.model.mesh_x, terms.model.mesh_y
+        grouped: dict[tuple, dict[tuple, sp.csr_matrix]] = {}
+        for (f1, l1, f2, l2, ky, kx), c in terms.terms.items():
+            inner = grouped.setdefault((f2, l2, kx), {})
+            my = c * mesh_y.matrix(*ky)
+            inner[(f1, l1)] = inner[(f1, l1)] + my if (f1, l1) in inner else my
+        self.groups = []
+        self._buffers: dict[tuple[int, int], np.ndarray] = {}
+        for (f2, l2, kx), inner in grouped.items():
+            mx = Csr1D(mesh_x.matrix(*kx))
+            outs = [(f1, l1, Csr1D(my)) for (f1, l1), my in inner.items()]
+            shape = (self.layout.shape(f2)[0], mx.shape[0])
+            self._buffers.setdefault(shape, np.empty(shape))
+            self.groups.append((f2, l2, mx, outs, shape))
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        lay = self.layout
+        if x.shape != (lay.n_dofs,):
+            raise ValueError(f"expected a vector of {lay.n_dofs} dofs, got shape {x.shape}")
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        y = np.zeros_like(x)
+        for f2, l2, mx, outs, shape in self.groups:
+            t = self._buffers[shape]
+            mx.apply_last(lay.view(x, f2, l2), t)  # X Mx^T
+            for f1, l1, my in outs:
+                my.apply_first_add(t, lay.view(y, f1, l1))
+        return y
+
+
+def assemble(model: MechModel) -> MechSystem:
+    """The stiffness matrix and thermal load vector of ``model`` (no supports applied yet)."""
+    ny, nx = model.shape_nodes
+    layout = Layout(ny, nx, len(model.laminates))
+    blocks = _Terms(model, layout)
+    f = np.zeros(layout.n_dofs)
+    for n, lam in enumerate(model.laminates):
+        strains = membrane_bending_strains(n)
+        blocks.add_form(stiffness_matrix6(lam.A, lam.B, lam.D), strains)
+        loads = [lam.N_T[0], lam.N_T[1], None, lam.M_T[0], lam.M_T[1], None]
+        for s, load in zip(strains, loads, strict=True):
+            if load is None:
+                continue
+            for c, op in s:
+                _add_cell_load(model, layout, f, op, c * load)
+    for n, spring in enumerate(model.springs):
+        gx, gy, gap = interface_strains(model, n)
+        if spring.k_shear_Pa_per_m > 0:
+            ks = np.array([[spring.k_shear_Pa_per_m]])
+            blocks.add_form(ks, [gx])
+            blocks.add_form(ks, [gy])
+        if spring.k_normal_Pa_per_m > 0:
+            blocks.add_form(np.array([[spring.k_normal_Pa_per_m]]), [gap])
+    return MechSystem(model, layout, blocks, f)
+
+
+def _add_cell_load(model: MechModel, layout: Layout, f: np.ndarray, op: Op,
+                   values: np.ndarray) -> None:
+    """f[op's field] += integral of values (constant per cell) x the op'd test function."""
+    gx = model.mesh_x.element_integrals(op.space, op.dx)
+    gy = model.mesh_y.element_integrals(op.space, op.dy)
+    s = STRIDE[op.space]
+    layout.view(f, op.field, op.lam)[...] += scatter_cells(values, gy, gx, s, s,
+                                                          layout.shape(op.field))
+
+
+def evaluate_at_centres(model: MechModel, layout: Layout, x: np.ndarray,
+                        combo: list[tuple[float, Op]]) -> np.ndarray:
+    """A linear combination of field derivatives at the mechanics cell centres (ny, nx).
+
+    Example
+    -------
+    >>> from wafersolve import load_case, build_grid
+    >>> from wafersolve.mechanics.model import build_mech_model
+    >>> case = load_case("cases/small.toml")
+    >>> grid = build_grid(case)
+    >>> m = build_mech_model(case, grid, np.full(grid.shape, 300.0))
+    >>> s = assemble(m)
+    >>> evaluate_at_centres(m, s.layout, np.zeros(s.layout.n_dofs), [(1.0, Op("u", 0, 1, 0))]).shape
+    (16, 16)
+    """
+    out = np.zeros(model.shape_cells)
+    for c, op in combo:
+        gx = model.mesh_x.at_centres(op.space, op.dx)
+        gy = model.mesh_y.at_centres(op.space, op.dy)
+        s = STRIDE[op.space]
+        out += c * gather_cells(layout.view(x, op.field, op.lam), gy, gx, s, s)
+    return out

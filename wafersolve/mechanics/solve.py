@@ -1,0 +1,317 @@
+"""The thermo-mechanical solve: matrix-free PCG, rigid-body motion removed exactly, checks.
+
+A free stack under a thermal load is in self-equilibrium and its stiffness is singular: the
+stack can translate, spin and tilt without strain. The default solver runs preconditioned
+conjugate gradients on that singular but consistent system (matrix-free Kronecker operator,
+fast-diagonalization preconditioner, :mod:`.precond`), then removes the rigid-body motion so
+that the node nearest the wafer centre (the neutral point) does not move: per set of laminates
+joined by shear springs, u = v = 0 there and v = 0 at the next node along x (no spin); per set
+joined by normal springs, w = w_x = w_y = 0 there (no lift, no tilt). ``method="direct"``
+solves the same discrete system with those pins by sparse LU instead (small problems; used to
+cross-check). A simply supported laminate is held at w = 0 along its edges (no w pins then).
+
+The load's share along the rigid-body modes (net force and moment of the thermal load, zero in
+exact self-equilibrium) is checked and reported as ``rigid_load_relative``.
+
+Example
+-------
+>>> import numpy as np
+>>> from wafersolve import load_case, build_grid
+>>> case = load_case("cases/small.toml")
+>>> grid = build_grid(case)
+>>> res = solve_mechanics(case, grid, np.full(grid.shape, case.mechanics.stress_free_T_K + 50))
+>>> res.info.relative_residual < 1e-9
+True
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from ..case.model import Case
+from ..errors import ConvergenceError, SolverError
+from ..grid import Grid
+from ..results import MechanicsResult, MechSolveInfo
+from .assemble import MechSystem, assemble
+from .model import MechModel, build_mech_model
+from .post import make_mech_result
+from .precond import FastDiagonalPreconditioner
+
+RTOL = 1e-9  # ||K x - f|| / ||f|| of the returned field (PCG stops here)
+MAX_ITERATIONS = 2000
+RIGID_LOAD_LIMIT = 1e-6  # |R^T f| / |f| accepted (R: unit rigid-body modes)
+METHODS = ("pcg", "direct")
+
+
+def solve_mechanics(case: Case, grid: Grid, T_K: np.ndarray, *, method: str = "pcg",
+                    progress: Callable[[str], None] | None = None) -> MechanicsResult:
+    """Displacements, stresses and interface motion of ``case`` at temperature ``T_K``.
+
+    ``T_K`` is a (nz, ny, nx) field on ``grid``, usually ``solve_thermal(case).T_K``.
+    ``method`` is ``"pcg"`` (default, scales to full-wafer grids) or ``"direct"`` (sparse LU
+    of the same discrete system, for small grids and cross-checks). Raises
+    :class:`~wafersolve.errors.SolverError` if the case has no ``[mechanics]`` section or a
+    plate layer has no elastic properties, and :class:`~wafersolve.errors.ConvergenceError`
+    if PCG does not reach its tolerance.
+
+    Example
+    -------
+    >>> from wafersolve import load_case, build_grid
+    >>> case = load_case("cases/small.toml")
+    >>> grid = build_grid(case)
+    >>> res = solve_mechanics(case, grid, np.full(grid.shape, 298.15))
+    >>> float(abs(res.layer("wafer").sigma_xx_Pa).max())      # no temperature change, no stress
+    0.0
+    """
+    if method not in METHODS:
+        raise ValueError(f"method {method!r}: expected one of {', '.join(METHODS)}")
+    say = progress or (lambda _msg: None)
+    t0 = time.perf_counter()
+    model = build_mech_model(case, grid, T_K)
+    ny, nx = model.shape_cells
+    if nx < 1 or ny < 1 or model.shape_nodes[1] < 3:
+        raise SolverError("the mechanics mesh needs at least two cells along x")
+    say(f"mechanics: {len(model.laminates)} laminates, {len(model.springs)} interfaces, "
+        f"{nx} x {ny} cells")
+    system = assemble(model)
+    pins, supported = _fixed_dofs(model, system)
+    rigid = rigid_modes(model, system, supported)
+    f_norm = float(np.linalg.norm(system.f))
+    rigid_load = float(np.linalg.norm(rigid.T @ system.f)) / f_norm if f_norm > 0 else 0.0
+    if rigid_load > RIGID_LOAD_LIMIT:
+        raise SolverError(f"mechanics: {rigid_load:.2e} of the thermal load acts on rigid-body "
+                          "modes; a thermal load should be in self-equilibrium (internal error)")
+    if method == "pcg":
+        x, iterations, history = _solve_pcg(model, system, supported, say)
+        x = _remove_rigid(x, rigid, pins)
+    else:
+        x = _solve_direct(system, pins, supported)
+        iterations, history = 1, ()
+    op = system.operator()
+    mask = _free_mask(system.layout.n_dofs, supported)
+    r = (op(x) - system.f) * mask
+    residual = float(np.linalg.norm(r)) / f_norm if f_norm > 0 else 0.0
+    if not np.isfinite(residual) or residual > 10 * RTOL:
+        raise SolverError(f"mechanics solve inaccurate: relative residual {residual:.2e} > "
+                          f"{10 * RTOL:g}")
+    wall = time.perf_counter() - t0
+    say(f"mechanics: {system.layout.n_dofs} unknowns, {iterations} iterations, relative "
+        f"residual {residual:.1e} ({wall:.1f} s)")
+    info = MechSolveInfo(dofs=system.layout.n_dofs, iterations=iterations,
+                         relative_residual=residual, rigid_load_relative=rigid_load,
+                         wall_time_s=wall, residual_history=tuple(history), method=method)
+    return make_mech_result(model, system.layout, x, info)
+
+
+# -- constraints and rigid-body modes -----------------------------------------------------------
+def _components(n: int, links: list[tuple[int, int]]) -> list[list[int]]:
+    parent = list(range(n))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in links:
+        parent[root(a)] = root(b)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def _shear_components(model: MechModel) -> list[list[int]]:
+    links = [(s.lower, s.upper) for s in model.springs if s.k_shear_Pa_per_m > 0]
+    return _components(len(model.laminates), links)
+
+
+def _normal_components(model: MechModel) -> list[list[int]]:
+    links = [(s.lower, s.upper) for s in model.springs if s.k_normal_Pa_per_m > 0]
+    comps = _components(len(model.laminates), links)
+    return [c for c in comps if model.support_laminate not in c]
+
+
+def _centre(model: MechModel) -> tuple[int, int]:
+    ny, nx = model.shape_nodes
+    return ny // 2, nx // 2
+
+
+def _fixed_dofs(model: MechModel, system: MechSystem) -> tuple[np.ndarray, np.ndarray]:
+    """(pinned dofs: one per rigid-body mode, supported dofs held at zero)."""
+    lay = system.layout
+    jc, ic = _centre(model)
+    pins: list[int] = []
+    for comp in _shear_components(model):
+        lam = comp[0]
+        pins += [lay.index("u", lam, jc, ic), lay.index("v", lam, jc, ic),
+                 lay.index("v", lam, jc, ic + 1)]
+    for comp in _normal_components(model):
+        lam = comp[0]
+        pins += [lay.index("w", lam, 2 * jc, 2 * ic), lay.index("w", lam, 2 * jc, 2 * ic + 1),
+                 lay.index("w", lam, 2 * jc + 1, 2 * ic)]
+    supported = np.zeros(0, dtype=np.intp)
+    if model.support_laminate is not None:
+        ny, nx = model.shape_nodes
+        w = np.zeros(lay.shape("w"), dtype=bool)
+        edge_x = np.zeros((ny, nx), dtype=bool)  # nodes on x = const edges: w = 0, w_y = 0
+        edge_x[:, [0, -1]] = True
+        edge_y = np.zeros((ny, nx), dtype=bool)  # nodes on y = const edges: w = 0, w_x = 0
+        edge_y[[0, -1], :] = True
+        w[0::2, 0::2] = edge_x | edge_y
+        w[0::2, 1::2] = edge_y
+        w[1::2, 0::2] = edge_x
+        supported = lay.offset("w", model.support_laminate) + np.flatnonzero(w.ravel())
+    return np.array(pins, dtype=np.intp), supported
+
+
+def rigid_modes(model: MechModel, system: MechSystem, supported: np.ndarray) -> np.ndarray:
+    """Orthonormal columns spanning the rigid-body motions of the stack (null space of K).
+
+    In-plane: translation and spin of each set of shear-linked laminates. Out of plane: lift and
+    the two tilts of each set of normal-linked laminates, each tilt with the in-plane shifts
+    that make it strain-free (a tilt of a stack is a rotation: the layers slide by their height
+    times the angle), found by least squares and verified to be a null vector.
+    """
+    lay = system.layout
+    X = model.mesh_x.nodes_m - model.mesh_x.nodes_m[_centre(model)[1]]
+    Y = model.mesh_y.nodes_m - model.mesh_y.nodes_m[_centre(model)[0]]
+    XX, YY = np.meshgrid(X, Y)
+    n = lay.n_dofs
+    modes = []
+    for comp in _shear_components(model):
+        for kind in ("u", "v", "spin"):
+            m = np.zeros(n)
+            for lam in comp:
+                if kind == "u":
+                    lay.view(m, "u", lam)[...] = 1.0
+                elif kind == "v":
+                    lay.view(m, "v", lam)[...] = 1.0
+                else:
+                    lay.view(m, "u", lam)[...] = -YY
+                    lay.view(m, "v", lam)[...] = XX
+            modes.append(m)
+    op = system.operator()
+    shifts = []
+    for lam in range(lay.n_laminates):
+        for field in ("u", "v"):
+            m = np.zeros(n)
+            lay.view(m, field, lam)[...] = 1.0
+            shifts.append(m)
+    S = np.stack(shifts, axis=1)
+    checked: list[int] = []
+    KS = np.stack([op(s) for s in shifts], axis=1)
+    for comp in _normal_components(model):
+        for kind in ("lift", "tilt_x", "tilt_y"):
+            m = np.zeros(n)
+            for lam in comp:
+                w = lay.view(m, "w", lam)
+                if kind == "lift":
+                    w[0::2, 0::2] = 1.0
+                elif kind == "tilt_x":
+                    w[0::2, 0::2] = XX
+                    w[0::2, 1::2] = 1.0
+                else:
+                    w[0::2, 0::2] = YY
+                    w[1::2, 0::2] = 1.0
+            if kind != "lift":
+                Km = op(m)
+                sigma, *_ = np.linalg.lstsq(KS, -Km, rcond=None)
+                m = m + S @ sigma
+                checked.append(len(modes))
+            modes.append(m)
+    R = np.stack(modes, axis=1) if modes else np.zeros((n, 0))
+    if supported.size:
+        R[supported] = 0.0
+    scale = max(float(np.abs(op(np.ones(n))).max()), 1.0)
+    for j in checked:  # the analytic modes are strain-free by construction; the fitted tilts:
+        leak = float(np.abs(op(R[:, j])).max()) / (scale * max(np.abs(R[:, j]).max(), 1e-300))
+        if leak > 1e-8:
+            raise SolverError(f"mechanics: rigid-body mode {j} is not strain-free ({leak:.1e}); "
+                              "internal error")
+    if R.shape[1] == 0:
+        return R
+    G = R.T @ R  # orthonormalize through the small Gram matrix (cheap for few, long columns)
+    L = np.linalg.cholesky(G)
+    return np.linalg.solve(L, R.T).T
+
+
+def _remove_rigid(x: np.ndarray, R: np.ndarray, pins: np.ndarray) -> np.ndarray:
+    """x - R c with c such that the pinned dofs are zero."""
+    if R.shape[1] == 0:
+        return x
+    c, *_ = np.linalg.lstsq(R[pins], x[pins], rcond=None)
+    return x - R @ c
+
+
+def _free_mask(n: int, supported: np.ndarray) -> np.ndarray:
+    mask = np.ones(n)
+    mask[supported] = 0.0
+    return mask
+
+
+# -- the two solvers -----------------------------------------------------------------------------
+def _solve_pcg(model: MechModel, system: MechSystem, supported: np.ndarray, say):
+    op = system.operator()
+    precond = FastDiagonalPreconditioner(model, system.layout)
+    mask = _free_mask(system.layout.n_dofs, supported)
+    b = system.f * mask
+    b_norm = float(np.linalg.norm(b))
+    x = np.zeros_like(b)
+    if b_norm == 0.0:
+        return x, 0, (0.0,)
+    r = b.copy()
+    z = precond(r) * mask
+    p = z.copy()
+    rz = float(r @ z)
+    history = [1.0]
+    for it in range(1, MAX_ITERATIONS + 1):
+        q = op(p) * mask
+        pq = float(p @ q)
+        if not (pq > 0 and np.isfinite(pq)):
+            raise SolverError(f"mechanics PCG breakdown at iteration {it} (p.Kp = {pq:.3e}): the "
+                              "stiffness is not positive on the search direction")
+        alpha = rz / pq
+        x += alpha * p
+        r -= alpha * q
+        rel = float(np.linalg.norm(r)) / b_norm
+        history.append(rel)
+        if rel <= RTOL:
+            return x, it, history
+        if it % 50 == 0:
+            say(f"mechanics: PCG iteration {it}, relative residual {rel:.1e}")
+        z = precond(r) * mask
+        rz_new = float(r @ z)
+        p = z + (rz_new / rz) * p
+        rz = rz_new
+    raise ConvergenceError(f"mechanics PCG did not reach {RTOL:g} in {MAX_ITERATIONS} iterations",
+                           history)
+
+
+def _solve_direct(system: MechSystem, pins: np.ndarray, supported: np.ndarray) -> np.ndarray:
+    K, f = system.K, system.f
+    mask = np.ones(K.shape[0], dtype=bool)
+    mask[pins] = False
+    mask[supported] = False
+    free = np.flatnonzero(mask)
+    x = np.zeros(K.shape[0])
+    Kff = K[free][:, free].tocsc()
+    d = Kff.diagonal()
+    if np.any(d <= 0):
+        raise SolverError("the mechanics stiffness has a zero or negative diagonal: part of the "
+                          "stack is not connected")
+    s = 1.0 / np.sqrt(d)
+    S = sp.diags(s)
+    try:
+        lu = spla.splu((S @ Kff @ S).tocsc(), permc_spec="MMD_AT_PLUS_A")
+    except RuntimeError as exc:
+        raise SolverError(f"mechanics factorization failed: {exc}") from None
+    x[free] = s * lu.solve(s * f[free])
+    r = f[free] - K[free] @ x
+    x[free] += s * lu.solve(s * r)  # one step of iterative refinement
+    return x
