@@ -59,7 +59,7 @@ class Basis1D:
             mu_sub, R = np.linalg.eigh(sub.T @ K1 @ sub)
             V[:, null] = sub @ R
         lam[null] = 0.0
-        mu = np.einsum("ij,ik,kj->j", V, K1, V)
+        mu = np.einsum("ij,ij->j", V, K1 @ V)
         if space == "L":
             mu = lam.copy()
         mu[0] = 0.0  # the constant function (first after the rotation): exactly no slope
@@ -69,8 +69,9 @@ class Basis1D:
 class FastDiagonalPreconditioner:
     """z = P^+ r for the mechanics system of ``model`` with dof ``layout`` (see module doc)."""
 
-    def __init__(self, model: MechModel, layout: Layout):
+    def __init__(self, model: MechModel, layout: Layout, dtype=np.float32):
         self.model, self.layout = model, layout
+        self.dtype = np.dtype(dtype)
         self.bx = {s: Basis1D.build(model.mesh_x, s) for s in ("L", "H")}
         self.by = {s: Basis1D.build(model.mesh_y, s) for s in ("L", "H")}
         n = len(model.laminates)
@@ -105,18 +106,23 @@ class FastDiagonalPreconditioner:
             Pw[..., a, b] += -kn + ks * c[a] * c[b] * slope
             Pw[..., b, a] += -kn + ks * c[a] * c[b] * slope
         # (laminate i, laminate j) -> (y modes, x modes) contiguous arrays of the inverse
-        self.inv = {f: [[np.ascontiguousarray(P[..., i, j]) for j in range(n)] for i in range(n)]
+        dt = self.dtype
+        self.inv = {f: [[np.ascontiguousarray(P[..., i, j], dtype=dt) for j in range(n)]
+                        for i in range(n)]
                     for f, P in (("u", _pinv(Pu)), ("v", _pinv(Pv)), ("w", _pinv(Pw)))}
+        self.V = {(axis, s): np.ascontiguousarray(b[s].V, dtype=dt)
+                  for axis, b in (("x", self.bx), ("y", self.by)) for s in ("L", "H")}
 
     def __call__(self, r: np.ndarray) -> np.ndarray:
         lay = self.layout
         z = np.empty_like(r)
         n = lay.n_laminates
+        dt = self.dtype
         for field in ("u", "v", "w"):
             s = "H" if field == "w" else "L"
-            Vx, Vy = self.bx[s].V, self.by[s].V
+            Vx, Vy = self.V[("x", s)], self.V[("y", s)]
             inv = self.inv[field]
-            hat = [Vy.T @ lay.view(r, field, j) @ Vx for j in range(n)]
+            hat = [Vy.T @ lay.view(r, field, j).astype(dt) @ Vx for j in range(n)]
             for i in range(n):
                 sol = inv[i][0] * hat[0]
                 for j in range(1, n):

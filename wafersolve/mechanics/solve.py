@@ -37,7 +37,7 @@ from ..case.model import Case
 from ..errors import ConvergenceError, SolverError
 from ..grid import Grid
 from ..results import MechanicsResult, MechSolveInfo
-from .assemble import MechSystem, assemble
+from .assemble import MechSystem, assemble, interface_strains
 from .model import MechModel, build_mech_model
 from .post import make_mech_result
 from .precond import FastDiagonalPreconditioner
@@ -82,7 +82,7 @@ def solve_mechanics(case: Case, grid: Grid, T_K: np.ndarray, *, method: str = "p
     pins, supported = _fixed_dofs(model, system)
     rigid = rigid_modes(model, system, supported)
     f_norm = float(np.linalg.norm(system.f))
-    rigid_load = float(np.linalg.norm(rigid.T @ system.f)) / f_norm if f_norm > 0 else 0.0
+    rigid_load = float(np.linalg.norm(rigid @ system.f)) / f_norm if f_norm > 0 else 0.0
     if rigid_load > RIGID_LOAD_LIMIT:
         raise SolverError(f"mechanics: {rigid_load:.2e} of the thermal load acts on rigid-body "
                           "modes; a thermal load should be in self-equilibrium (internal error)")
@@ -171,12 +171,13 @@ def _fixed_dofs(model: MechModel, system: MechSystem) -> tuple[np.ndarray, np.nd
 
 
 def rigid_modes(model: MechModel, system: MechSystem, supported: np.ndarray) -> np.ndarray:
-    """Orthonormal columns spanning the rigid-body motions of the stack (null space of K).
+    """Orthonormal rows (modes x dofs) spanning the rigid-body motions of the stack (null of K).
 
     In-plane: translation and spin of each set of shear-linked laminates. Out of plane: lift and
-    the two tilts of each set of normal-linked laminates, each tilt with the in-plane shifts
-    that make it strain-free (a tilt of a stack is a rotation: the layers slide by their height
-    times the angle), found by least squares and verified to be a null vector.
+    the two tilts of each set of normal-linked laminates. A tilt of a stack is a rotation: with
+    the slopes, each laminate slides in-plane so that no shear spring strains; those shifts
+    follow exactly from the spring strains (:func:`.assemble.interface_strains`) laminate by
+    laminate up the stack, and each tilt mode is verified to be strain-free.
     """
     lay = system.layout
     X = model.mesh_x.nodes_m - model.mesh_x.nodes_m[_centre(model)[1]]
@@ -196,17 +197,11 @@ def rigid_modes(model: MechModel, system: MechSystem, supported: np.ndarray) -> 
                     lay.view(m, "u", lam)[...] = -YY
                     lay.view(m, "v", lam)[...] = XX
             modes.append(m)
-    op = system.operator()
-    shifts = []
-    for lam in range(lay.n_laminates):
-        for field in ("u", "v"):
-            m = np.zeros(n)
-            lay.view(m, field, lam)[...] = 1.0
-            shifts.append(m)
-    S = np.stack(shifts, axis=1)
     checked: list[int] = []
-    KS = np.stack([op(s) for s in shifts], axis=1)
     for comp in _normal_components(model):
+        tilted = np.zeros(lay.n_laminates)
+        tilted[comp] = 1.0
+        shift = _tilt_shifts(model, tilted)
         for kind in ("lift", "tilt_x", "tilt_y"):
             m = np.zeros(n)
             for lam in comp:
@@ -220,33 +215,47 @@ def rigid_modes(model: MechModel, system: MechSystem, supported: np.ndarray) -> 
                     w[0::2, 0::2] = YY
                     w[1::2, 0::2] = 1.0
             if kind != "lift":
-                Km = op(m)
-                sigma, *_ = np.linalg.lstsq(KS, -Km, rcond=None)
-                m = m + S @ sigma
+                field = "u" if kind == "tilt_x" else "v"
+                for lam in range(lay.n_laminates):
+                    lay.view(m, field, lam)[...] = shift[lam]
                 checked.append(len(modes))
             modes.append(m)
-    R = np.stack(modes, axis=1) if modes else np.zeros((n, 0))
+    if not modes:
+        return np.zeros((0, n))
+    R = np.stack(modes)
     if supported.size:
-        R[supported] = 0.0
+        R[:, supported] = 0.0
+    op = system.operator()
     scale = max(float(np.abs(op(np.ones(n))).max()), 1.0)
-    for j in checked:  # the analytic modes are strain-free by construction; the fitted tilts:
-        leak = float(np.abs(op(R[:, j])).max()) / (scale * max(np.abs(R[:, j]).max(), 1e-300))
+    for j in checked:
+        leak = float(np.abs(op(R[j])).max()) / (scale * max(np.abs(R[j]).max(), 1e-300))
         if leak > 1e-8:
             raise SolverError(f"mechanics: rigid-body mode {j} is not strain-free ({leak:.1e}); "
                               "internal error")
-    if R.shape[1] == 0:
-        return R
-    G = R.T @ R  # orthonormalize through the small Gram matrix (cheap for few, long columns)
-    L = np.linalg.cholesky(G)
-    return np.linalg.solve(L, R.T).T
+    L = np.linalg.cholesky(R @ R.T)  # orthonormalize through the small Gram matrix
+    return np.linalg.inv(L) @ R
+
+
+def _tilt_shifts(model: MechModel, tilted: np.ndarray) -> np.ndarray:
+    """In-plane shift of each laminate that keeps every shear spring unstrained under a unit
+    slope of the ``tilted`` laminates (1) while the others stay level (0)."""
+    shift = np.zeros(len(model.laminates))
+    for k, spring in enumerate(model.springs):  # spring k joins laminates k (below), k + 1
+        if spring.k_shear_Pa_per_m <= 0:
+            continue  # a new set of shear-linked laminates starts above: its own reference
+        gx, _gy, _gap = interface_strains(model, k)
+        c = {op.lam: coef for coef, op in gx if op.field == "w"}
+        a, b = spring.lower, spring.upper
+        shift[b] = shift[a] - c[b] * tilted[b] - c[a] * tilted[a]
+    return shift
 
 
 def _remove_rigid(x: np.ndarray, R: np.ndarray, pins: np.ndarray) -> np.ndarray:
-    """x - R c with c such that the pinned dofs are zero."""
-    if R.shape[1] == 0:
+    """x - c R with c such that the pinned dofs are zero (R: orthonormal mode rows)."""
+    if R.shape[0] == 0:
         return x
-    c, *_ = np.linalg.lstsq(R[pins], x[pins], rcond=None)
-    return x - R @ c
+    c, *_ = np.linalg.lstsq(R[:, pins].T, x[pins], rcond=None)
+    return x - c @ R
 
 
 def _free_mask(n: int, supported: np.ndarray) -> np.ndarray:
