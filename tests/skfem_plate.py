@@ -16,7 +16,8 @@ import numpy as np
 def skfem_plate(case, grid, T):
     """Solve ``case`` (one plate layer, two z cells) at ``T`` on ``grid``: (w, u, info).
 
-    ``w`` and ``u`` are nodal (nodes y, nodes x) arrays like wafersolve's ``LayerMechanics``.
+    ``w`` and ``u`` are nodal (nodes y, nodes x) arrays like wafersolve's ``LayerMechanics``;
+    ``info["vector"]`` is the whole solution in wafersolve's dof layout (to check residuals).
     """
     import scipy.sparse.linalg as spla
     from skfem import (
@@ -85,4 +86,10 @@ def skfem_plate(case, grid, T):
     order = np.lexsort((mesh.p[0], mesh.p[1]))  # nodes in (y, x) raster order
     w = W[bw.nodal_dofs[0]][order].reshape(ny, nx)
     u = U[bu.nodal_dofs[0]][order].reshape(ny, nx)
-    return w, u, {"dofs": Ku.shape[0] + Kw.shape[0]}
+    # every dof in wafersolve's layout (u, v, then w, w_x, w_y, w_xy interleaved 2 x 2 per node)
+    full_w = np.zeros((2 * ny, 2 * nx))
+    for d, (r, c) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+        full_w[r::2, c::2] = W[bw.nodal_dofs[d]][order].reshape(ny, nx)
+    v = U[bu.nodal_dofs[1]][order].reshape(ny, nx)
+    dofs = np.concatenate([u.ravel(), v.ravel(), full_w.ravel()])
+    return w, u, {"dofs": Ku.shape[0] + Kw.shape[0], "vector": dofs}

@@ -73,7 +73,8 @@ def mechanics_wafer_maps(res: MechanicsResult, grid: Grid) -> dict[str, np.ndarr
     """Mechanics maps on the thermal grid's cells (ny, nx), for ``wafer.vti``.
 
     Per plate layer: ``sigma_1_max_<layer>_Pa``, ``von_mises_max_<layer>_Pa`` (over its two
-    surfaces), ``u_<layer>_m``, ``v_<layer>_m``, ``w_<layer>_m``; per interface:
+    surfaces), ``sigma_xx_<layer>_<bottom|top>_Pa`` (and ``sigma_yy``, ``tau_xy``),
+    ``u_<layer>_m``, ``v_<layer>_m``, ``w_<layer>_m``; per interface:
     ``displacement_<name>_m``, ``shear_strain_<name>`` (compliant) and ``gap_change_<name>_m``.
     """
     ix = np.searchsorted(res.x_nodes_m, grid.x_centers_m) - 1
@@ -88,6 +89,10 @@ def mechanics_wafer_maps(res: MechanicsResult, grid: Grid) -> dict[str, np.ndarr
     for lay in res.layers:
         out[f"sigma_1_max_{lay.name}_Pa"] = sample(lay.sigma_1_Pa.max(axis=0))
         out[f"von_mises_max_{lay.name}_Pa"] = sample(lay.von_mises_Pa.max(axis=0))
+        for k, side in enumerate(("bottom", "top")):
+            out[f"sigma_xx_{lay.name}_{side}_Pa"] = sample(lay.sigma_xx_Pa[k])
+            out[f"sigma_yy_{lay.name}_{side}_Pa"] = sample(lay.sigma_yy_Pa[k])
+            out[f"tau_xy_{lay.name}_{side}_Pa"] = sample(lay.tau_xy_Pa[k])
         for comp, arr in (("u", lay.u_m), ("v", lay.v_m), ("w", lay.w_m)):
             out[f"{comp}_{lay.name}_m"] = sample(_node_to_cell(arr))
     for itf in res.interfaces:
