@@ -220,3 +220,17 @@ def test_beam_helper_is_a_strip():
     """The beam moduli helper keeps E and sets nu = 0 (plate stiffness = beam stiffness)."""
     b = beam(SI)
     assert b.Q_Pa[1] == 0.0 and b.Q_Pa[0] == pytest.approx(130e9)
+
+
+def test_single_precision_preconditioner_gives_the_same_field(monkeypatch):
+    """Large meshes run the preconditioner's transforms in float32; PCG still reaches its
+    tolerance and the field matches the double-precision run."""
+    case = wse3_like(n=(20, 16))
+    grid, T = rough_field(case, seed=4)
+    ref = solve_mechanics(case, grid, T)
+    monkeypatch.setattr(solve_module, "SINGLE_PRECISION_DOFS", 0)
+    single = solve_mechanics(case, grid, T)
+    assert single.info.relative_residual < 1e-8
+    for a, b in zip(single.layers, ref.layers, strict=True):
+        np.testing.assert_allclose(a.w_m, b.w_m, atol=1e-6 * np.abs(b.w_m).max())
+        np.testing.assert_allclose(a.sigma_1_Pa, b.sigma_1_Pa, atol=1e-6 * np.abs(b.sigma_1_Pa).max())

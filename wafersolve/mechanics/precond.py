@@ -8,7 +8,8 @@ term approximated by the diagonal of K1 in that basis, its Rayleigh quotient), a
 "mass" term exactly. What is left out is the coupling between u and v (Poisson and shear
 cross-terms), between membranes and bending (B matrices, spring moment arms). So the
 preconditioner is, mode by mode, a small (laminates x laminates) matrix per field, inverted
-once; applying it costs two dense transforms per field each way (BLAS), O(n^3) for n x n nodes.
+once; applying it costs two dense transforms per field each way (BLAS), O(n^3) for n x n nodes,
+in double or (``dtype=np.float32``, for large meshes) single precision.
 
 Rigid-body modes (u, v translation, w lift and tilt) are zero modes of the preconditioner too
 (the 1D null spaces are rotated so that they are exactly the constant and linear functions), and
@@ -69,7 +70,7 @@ class Basis1D:
 class FastDiagonalPreconditioner:
     """z = P^+ r for the mechanics system of ``model`` with dof ``layout`` (see module doc)."""
 
-    def __init__(self, model: MechModel, layout: Layout, dtype=np.float32):
+    def __init__(self, model: MechModel, layout: Layout, dtype=np.float64):
         self.model, self.layout = model, layout
         self.dtype = np.dtype(dtype)
         self.bx = {s: Basis1D.build(model.mesh_x, s) for s in ("L", "H")}
