@@ -38,28 +38,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 L_M = 0.215
 
-PLATE_CASE = """
-[case]
-name = "plate"
-[grid]
-nx = {n}
-ny = {n}
-[[stack.layers]]
-name = "wafer"
-material = "silicon"
-thickness_um = 775
-cells = 2
-[power]
-layer = "wafer"
-total_kW = 1
-[cooling]
-coolant = "water"
-inlet_T_C = 21
-flow_lpm = 100
-h_W_per_m2_K = 3e4
-[mechanics]
-stress_free_T_C = 25
-"""
 
 
 def rss_mb() -> float:
@@ -67,10 +45,12 @@ def rss_mb() -> float:
 
 
 def plate_problem(n: int):
-    from wafersolve.case.load import load_case_text
+    sys.path.insert(0, str(ROOT / "tests"))  # the plate case and its scikit-fem model live there
+    from skfem_plate import plate_case
+
     from wafersolve.grid import build_grid
 
-    case = load_case_text(PLATE_CASE.format(n=n), "plate.toml")
+    case = plate_case(n, n)
     grid = build_grid(case)
     x, y = grid.x_centers_m / L_M, grid.y_centers_m / L_M
     T = 298.15 + 30.0 + 15.0 * np.cos(np.pi * x)[None, :] * np.cos(2 * np.pi * y)[:, None]
@@ -105,7 +85,6 @@ def worker(problem: str, solver: str, n: int, out: Path) -> dict:
                 "relative_residual": res.info.relative_residual}
         w, u = lay.w_m, lay.u_m
     else:
-        sys.path.insert(0, str(ROOT / "tests"))  # the scikit-fem model lives with the tests
         from skfem_plate import skfem_plate
 
         w, u, info = skfem_plate(case, grid, T)

@@ -12,6 +12,36 @@ from __future__ import annotations
 
 import numpy as np
 
+PLATE_CASE = """
+[case]
+name = "plate"
+[grid]
+nx = {nx}
+ny = {ny}
+[[stack.layers]]
+name = "wafer"
+material = "silicon"
+thickness_um = 775
+cells = 2
+[power]
+layer = "wafer"
+total_kW = 1
+[cooling]
+coolant = "water"
+inlet_T_C = 21
+flow_lpm = 100
+h_W_per_m2_K = 3e4
+[mechanics]
+stress_free_T_C = 25
+"""
+
+
+def plate_case(nx: int, ny: int):
+    """A free 775 um silicon wafer alone (two z cells), as a case with a [mechanics] section."""
+    from wafersolve.case.load import load_case_text
+
+    return load_case_text(PLATE_CASE.format(nx=nx, ny=ny), "plate.toml")
+
 
 def skfem_plate(case, grid, T):
     """Solve ``case`` (one plate layer, two z cells) at ``T`` on ``grid``: (w, u, info).

@@ -62,32 +62,9 @@ def test_same_discretization_assembled_by_scikit_fem():
     """One free Si plate under an in-plane and through-thickness temperature pattern: scikit-fem
     (Q1 membrane + Bogner-Fox-Schmit plate, scipy direct solve) and wafersolve (Kronecker
     assembly, matrix-free PCG) solve the same discrete problem: fields agree to round-off."""
-    from skfem_plate import skfem_plate
+    from skfem_plate import plate_case, skfem_plate
 
-    from wafersolve.case.load import load_case_text
-
-    case = load_case_text("""
-[case]
-name = "plate"
-[grid]
-nx = 9
-ny = 6
-[[stack.layers]]
-name = "wafer"
-material = "silicon"
-thickness_um = 775
-cells = 2
-[power]
-layer = "wafer"
-total_kW = 1
-[cooling]
-coolant = "water"
-inlet_T_C = 21
-flow_lpm = 100
-h_W_per_m2_K = 3e4
-[mechanics]
-stress_free_T_C = 25
-""", "plate.toml")
+    case = plate_case(9, 6)
     grid = build_grid(case)
     x, y = grid.x_centers_m / L, grid.y_centers_m / L
     T = 328.15 + 15.0 * np.cos(np.pi * x)[None, :] * np.cos(2 * np.pi * y)[:, None]
