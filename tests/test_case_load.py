@@ -260,7 +260,7 @@ def test_misspelled_key_with_a_unit_prefix_suggests_the_plain_key():
 
 def test_unknown_key_without_a_close_match_lists_valid_keys():
     msg = error(variant("[cooling]", "[cooling]\nzzz = 1"))
-    assert "cooling.zzz = 1: unknown key; valid keys here: coolant, direction, " in msg
+    assert "cooling.zzz = 1: unknown key; valid keys here: channels, coolant, direction, " in msg
 
 
 def test_missing_required_section_and_keys():

@@ -376,7 +376,8 @@ def format_case(case, grid) -> str:
             "cooling",
             f"{case.cooling.coolant}, inlet {_C(case.cooling.inlet_T_K)} °C, "
             f"{case.cooling.flow_m3_per_s * 60000.0:.1f} L/min towards {case.cooling.direction}, "
-            f"h = {case.cooling.h_W_per_m2_K:,.0f} W/(m² K)",
+            + (f"h = {case.cooling.h_W_per_m2_K:,.0f} W/(m² K)" if case.cooling.channels is None
+               else "h from [cooling.channels]"),
         ),
         _row(
             "backside",

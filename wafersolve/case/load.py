@@ -42,6 +42,8 @@ from pathlib import Path
 
 from ..errors import CaseError
 from ..units import from_si
+from .load_channels import parse_channels
+from .load_io import parse_io
 from .load_mechanics import ELASTIC_FIXED, ELASTIC_UNITS, parse_elastic, parse_mechanics
 from .load_power import parse_power
 from .materials import MATERIALS
@@ -61,7 +63,7 @@ from .model import (
 from .schema import Section, check_integer
 
 SECTIONS = ("case", "wafer", "grid", "stack", "materials", "power", "cooling", "backside", "solver",
-            "mechanics")
+            "mechanics", "io")
 
 #: Valid coolant inlet temperatures in degrees Celsius (liquid, below boiling at ~1 bar).
 INLET_LIMITS_C = {"water": (1.0, 95.0), "pg25": (-5.0, 95.0)}
@@ -145,6 +147,7 @@ def build_case(doc: dict, *, path, base_dir: Path, source_path: str | None = Non
         description=description,
         source_path=source_path,
         mechanics=mechanics,
+        io=parse_io(top.table("io"), wafer=wafer),
     )
 
 
@@ -307,8 +310,9 @@ def _contacts(stack: Section, layers: tuple[Layer, ...]) -> tuple[Contact, ...]:
 
 # -- [cooling], [backside], [solver] -----------------------------------------------------------
 def _cooling(sec: Section) -> Cooling:
-    sec.allow({"coolant", "direction"}, {"inlet_T": "temperature", "flow": "volumetric_flow",
-                                         "h": "heat_transfer_coefficient"})
+    sec.allow({"coolant", "direction", "channels"},
+              {"inlet_T": "temperature", "flow": "volumetric_flow",
+               "h": "heat_transfer_coefficient"})
     coolant = sec.string("coolant", choices=COOLANTS)
     inlet_T_K = sec.quantity("inlet_T")
     lo_C, hi_C = INLET_LIMITS_C[coolant]
@@ -318,12 +322,25 @@ def _cooling(sec: Section) -> Cooling:
         unit = "°C" if suffix == "C" else "K"
         raise CaseError(sec.path, sec.field(key), sec.data[key],
                         f"an inlet temperature between {lo:g} and {hi:g} {unit} for {coolant}")
+    flow = sec.quantity("flow", check=">0")
+    direction = sec.string("direction", required=False, default="+x", choices=FLOW_DIRECTIONS)
+    h_hit = sec.unit_key("h")
+    if sec.has("channels") and h_hit:
+        raise CaseError(sec.path, sec.field(h_hit[0]), sec.data[h_hit[0]], detail=(
+            "give either an effective h or a [cooling.channels] table, not both: the channel "
+            "model computes h from the flow"))
+    if not sec.has("channels") and h_hit is None:
+        raise CaseError(sec.path, sec.field("h"), detail=(
+            "missing cold-plate model: give h_W_per_m2_K (an effective coefficient per "
+            "footprint area) or a [cooling.channels] table"))
+    channels = sec.table("channels")
     return Cooling(
         coolant=coolant,
         inlet_T_K=inlet_T_K,
-        flow_m3_per_s=sec.quantity("flow", check=">0"),
-        direction=sec.string("direction", required=False, default="+x", choices=FLOW_DIRECTIONS),
-        h_W_per_m2_K=sec.quantity("h", check=">0"),
+        flow_m3_per_s=flow,
+        direction=direction,
+        h_W_per_m2_K=None if channels is not None else sec.quantity("h", check=">0"),
+        channels=None if channels is None else parse_channels(channels),
     )
 
 

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import CaseError
+from .io_model import IOLayout
+
 COOLANTS = ("water", "pg25")
 FLOW_DIRECTIONS = ("+x", "-x", "+y", "-y")
 POWER_DEPTHS = ("bottom", "top", "uniform")
@@ -216,14 +219,60 @@ class Power:
 
 
 @dataclass(frozen=True)
+class ChannelPlate:
+    """Parallel straight rectangular channels in the cold plate, running along the flow.
+
+    The channels are cut into the top face of the top stack layer (the plate's base); the walls
+    between them are fins of thickness ``pitch - width`` and height ``height_m`` whose tips touch
+    an adiabatic cover. Give exactly one of ``count`` (spread over the plate width across the
+    flow) and ``pitch_m``. ``length_m`` None: the wafer's extent along the flow;
+    ``wall_k_W_per_m_K`` None: kz of the top layer's material. The loss coefficients are referred
+    to the velocity head in the channels; ``pump_efficiency`` turns hydraulic into shaft power.
+    :mod:`wafersolve.coldplate` computes h, pressure drop and pump power from it.
+    """
+
+    width_m: float
+    height_m: float
+    count: int | None = None
+    pitch_m: float | None = None
+    length_m: float | None = None
+    wall_k_W_per_m_K: float | None = None
+    entrance_loss_coefficient: float = 0.5  # sharp-edged inlet
+    exit_loss_coefficient: float = 1.0  # sudden expansion into the outlet plenum
+    manifold_loss_coefficient: float = 0.0
+    pump_efficiency: float = 0.5
+
+    def __post_init__(self):
+        if (self.count is None) == (self.pitch_m is None):
+            raise CaseError(None, "cooling.channels", detail=(
+                "give exactly one of count and pitch_<length>"))
+        if self.pitch_m is not None and not self.pitch_m > self.width_m:
+            raise CaseError(None, "cooling.channels.pitch_m", self.pitch_m,
+                            f"a pitch larger than the channel width {self.width_m:g} m")
+
+
+@dataclass(frozen=True)
 class Cooling:
-    """Coolant flowing over the top face of the top layer (the cold plate), across the wafer."""
+    """Coolant flowing over the top face of the top layer (the cold plate), across the wafer.
+
+    The cold plate is either an effective coefficient ``h_W_per_m2_K`` referred to the footprint,
+    or a channel model ``channels`` from which the thermal solve computes h; not both. With
+    neither, h defaults to 2e4 W/(m^2 K) (case files must give one of them).
+    """
 
     coolant: str = "water"  # one of COOLANTS
     inlet_T_K: float = 298.15
     flow_m3_per_s: float = 100.0 / 60000.0
     direction: str = "+x"  # one of FLOW_DIRECTIONS: where the coolant flows to
-    h_W_per_m2_K: float = 20000.0
+    h_W_per_m2_K: float | None = None  # None with channels
+    channels: ChannelPlate | None = None
+
+    def __post_init__(self):
+        if self.channels is not None and self.h_W_per_m2_K is not None:
+            raise CaseError(None, "cooling", detail=(
+                "give either h_W_per_m2_K or channels, not both: the channel model computes h"))
+        if self.channels is None and self.h_W_per_m2_K is None:
+            object.__setattr__(self, "h_W_per_m2_K", 20000.0)
 
 
 @dataclass(frozen=True)
@@ -336,6 +385,7 @@ class Case:
     description: str = ""
     source_path: str | None = None
     mechanics: Mechanics | None = None
+    io: IOLayout | None = None  # the [io] section (edge / area I/O layout), wafersolve.edge_io
 
     def layer_index(self, name: str) -> int:
         for i, layer in enumerate(self.layers):

@@ -85,7 +85,10 @@ def case_to_dict(case: Case) -> dict:
             "inlet_T_K": float(case.cooling.inlet_T_K),
             "flow_m3_per_s": float(case.cooling.flow_m3_per_s),
             "direction": case.cooling.direction,
-            "h_W_per_m2_K": float(case.cooling.h_W_per_m2_K),
+            "h_W_per_m2_K": (None if case.cooling.channels is not None
+                             else float(case.cooling.h_W_per_m2_K)),
+            "channels": (None if case.cooling.channels is None
+                         else dict(vars(case.cooling.channels))),
         },
         "backside": {
             "adiabatic": case.backside.h_W_per_m2_K == 0.0,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..case.model import Case
+from ..coldplate import effective_h_W_per_m2_K
 from ..cooling import Coolant, coolant, mass_flow_kg_per_s
 from ..errors import SolverError
 from ..grid import Grid
@@ -146,7 +147,7 @@ def build_model(case: Case, grid: Grid) -> ThermalModel:
         k_ref=k_ref,
         contact=contact,
         variable=variable,
-        h_top=case.cooling.h_W_per_m2_K,
+        h_top=effective_h_W_per_m2_K(case),  # the case's h, or the channel model's
         h_bot=case.backside.h_W_per_m2_K,
         T_in_K=case.cooling.inlet_T_K,
         theta_amb_K=case.backside.ambient_T_K - case.cooling.inlet_T_K,
