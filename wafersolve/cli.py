@@ -117,6 +117,31 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr (warnings and errors still appear)")
     run.set_defaults(command="run", handler=_cmd_run)
 
+    check = sub.add_parser(
+        "check",
+        parents=[common],
+        help="edge I/O, bandwidth density against GPUs and cooling flow, with pass/fail",
+        description="Load CASE and print the checks that need no mechanics: the edge I/O layout "
+        "of its [io] section (usable and stranded PHYs, off-chip bandwidth, density per mm of "
+        "edge, hop distances; the optical area-I/O alternative), that density against GPUs "
+        "under explicit definitions, and the cooling flow (rise, L/min per kW, cold-plate "
+        "pressure drop) against the GB200 / OCP / ASHRAE envelopes, each with pass/fail and "
+        "margin. The case is also solved at the flows given by --lpm-per-kw. The numbers go to "
+        "OUTDIR/summary.json (merged into one written by 'run') and the layout to "
+        "OUTDIR/io_layout.vtr.",
+    )
+    check.add_argument("case", metavar="CASE", help="case file (.toml)")
+    check.add_argument("-o", "--output", metavar="OUTDIR",
+                       help="output folder (default: results/<case name>)")
+    check.add_argument("--lpm-per-kw", dest="lpm_per_kw", type=float, action="append",
+                       default=None, metavar="X",
+                       help="also solve the case at X litres per minute per kW of power and "
+                       "check it (repeatable; default 1.5, the GB200 NVL72 design point)")
+    check.add_argument("--no-runs", action="store_true",
+                       help="no thermal solves: formulas and correlations only")
+    check.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    check.set_defaults(command="check", handler=_cmd_check)
+
     validate = sub.add_parser(
         "validate",
         parents=[common],
@@ -198,10 +223,14 @@ def _cmd_run(args) -> int:
         for text in mech.warnings:
             print(f"wafersolve: warning: {text}", file=sys.stderr, flush=True)
 
+    from .checks import run_checks
+
+    checks = run_checks(case, thermal=result)
     formats = tuple(DEFAULT_FORMATS) + tuple(f for f in EXTRA_FORMATS if f in args.formats)
     progress(f"writing {', '.join(formats)} to {outdir}")
     t = progress.elapsed()
-    paths = write_results(result, outdir, formats=formats, mechanics=mech)
+    paths = write_results(result, outdir, formats=formats, mechanics=mech,
+                          extra_summary=checks.summary())
     progress(f"wrote {len(paths)} files in {progress.elapsed() - t:.2f} s")
 
     table = format_summary(result, outdir)
@@ -222,6 +251,94 @@ def _check_output(outdir: Path, formats) -> None:
             import h5py  # noqa: F401
         except ImportError as exc:
             raise ExportError("--format xdmf needs h5py: pip install h5py") from exc
+
+
+def _cmd_check(args) -> int:
+    progress = _Progress(args.quiet)
+    case, grid = _load(args.case, progress)
+    outdir = Path(args.output) if args.output else Path("results") / _safe_name(case.name)
+    _check_output(outdir, ())
+
+    from .checks import run_checks
+    from .export import merge_summary
+    from .thermal import solve_thermal
+
+    flows = () if args.no_runs else tuple(args.lpm_per_kw or (1.5,))
+    base = None
+    if flows:
+        progress("solving the case as given, then at "
+                 f"{', '.join(f'{f:g}' for f in flows)} L/min per kW")
+        base = solve_thermal(case, grid)
+    report = run_checks(case, thermal=base, solve=lambda c: solve_thermal(c, grid),
+                        lpm_per_kW=flows)
+    paths = [merge_summary(outdir / "summary.json", report.summary())]
+    if report.io is not None:
+        from .export_io import write_io_layout
+
+        paths.append(write_io_layout(report.io, outdir / "io_layout.vtr"))
+    progress(f"wrote {', '.join(p.name for p in paths)} to {outdir}")
+    print(format_checks(report), flush=True)
+    return EXIT_OK
+
+
+def format_checks(report) -> str:
+    """The tables ``wafersolve check`` prints: I/O layout, density against GPUs, cooling flow.
+
+    Example
+    -------
+    >>> from wafersolve import load_case
+    >>> from wafersolve.checks import run_checks
+    >>> print(format_checks(run_checks(load_case("cases/wse3.toml"))))   # doctest: +ELLIPSIS
+    wafersolve check: wse3
+    ...
+    """
+    rows = [f"wafersolve check: {report.case.name}"]
+    for label, io in (("edge I/O", report.io), ("area I/O", report.io_area)):
+        if io is None:
+            continue
+        gbps = io.bandwidth_per_direction_bit_per_s / 8e9
+        rows += [
+            f"{label} ({io.mode})",
+            _row("PHYs", f"{io.n_usable} usable, {io.n_stranded} stranded of {io.n_sites} "
+                         f"(edge tiles: {io.n_edge_tiles} of {io.layout.tiles[0] * io.layout.tiles[1]})"),
+            _row("bandwidth", f"{gbps:,.1f} GB/s per direction, {2 * gbps:,.1f} GB/s both "
+                              "directions"),
+            _row("density", f"{io.density_edge_per_direction_bit_per_s_per_m / 8e12:.4g} GB/s "
+                            f"per mm of wafer edge ({io.edge_length_m * 1e3:.0f} mm), "
+                            f"{io.density_area_per_direction_bit_per_s_per_m2 / 8e15:.3g} GB/s "
+                            "per mm² of silicon, per direction"),
+            _row("stranded", f"{io.stranded_area_m2 * 1e6:.1f} mm² of PHY silicon "
+                             f"({io.stranded_area_fraction:.2%} of the wafer)"),
+            _row("mesh hops", f"mean {io.hop_mean:.1f}, max {io.hop_max:.0f} to the nearest "
+                              f"port ({io.n_unreachable_cores} cores unreachable)"),
+        ]
+    rows.append(report.density_table())
+    solved = " (solved)" if report.flow.hotspot_T_K is not None else ""
+    rows += [_flow_rows(report.flow, f"cooling flow as given{solved}")]
+    for rep in report.flow_variants:
+        rows.append(_flow_rows(rep, f"cooling flow at {rep.lpm_per_kW:.3g} L/min per kW (solved)"))
+    failed = sum(not c.passed for r in (report.flow, *report.flow_variants) for c in r.checks)
+    rows.append(_row("checks", f"{failed} failed" if failed else "all passed"))
+    return "\n".join(rows)
+
+
+def _flow_rows(rep, title: str) -> str:
+    lpm = rep.flow_m3_per_s * 60000.0
+    rows = [title,
+            _row("flow", f"{lpm:.1f} L/min of {rep.coolant} for {_kW(rep.power_W)} kW = "
+                         f"{_per_kW(rep.lpm_per_kW)} L/min per kW"),
+            _row("coolant rise", f"{rep.rise_K:.2f} K from {_C(rep.inlet_T_K)} °C")]
+    if rep.hotspot_T_K is not None:
+        rows.append(_row("T max", f"{_C(rep.hotspot_T_K)} °C"))
+    if rep.channels is not None:
+        ch = rep.channels.summary()
+        rows.append(_row("cold plate", ", ".join(f"{k} {v:.4g}" for k, v in ch.items()
+                                                if isinstance(v, float))[:300]))
+    for c in rep.checks:
+        verdict = "pass" if c.passed else "FAIL"
+        rows.append(_row("check", f"{c.key}: {c.value:.4g} {c.sense} {c.limit:.4g} "
+                                  f"{c.envelope.unit}: {verdict} (margin {c.margin:+.3g})"))
+    return "\n".join(rows)
 
 
 def _cmd_validate(args) -> int:

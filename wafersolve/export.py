@@ -49,14 +49,15 @@ UNITS_NOTE = (
     "flow_lpm_per_kW is litres per minute per kilowatt of dissipated power; "
     "keys ending in _relative and solver_relative_residual are dimensionless ratios; "
     "grid_* and solver_*iterations are counts; mechanics (mech_*, check_*): _Pa pascals, "
-    "shear strains and margins dimensionless, *_pass booleans."
+    "shear strains and margins dimensionless, *_passed booleans; io_* bit_per_s bits per "
+    "second, io_density_*_GB_per_s_per_mm gigabytes per second per mm of edge."
 )
 
 
 # -- public API -------------------------------------------------------------------------------
 def write_results(
     result: ThermalResult, folder, formats: Iterable[str] = DEFAULT_FORMATS, *,
-    mechanics: MechanicsResult | None = None,
+    mechanics: MechanicsResult | None = None, extra_summary: dict | None = None,
 ) -> dict[str, Path]:
     """Write ``result`` into ``folder`` (created if needed); return the paths written, by kind.
 
@@ -67,7 +68,8 @@ def write_results(
     ``"vtr"``, ``"vti"``, ``"vtu"``, ``"xdmf"`` and ``"h5"``, for the files actually written.
     With a ``mechanics`` result (of the same case and temperature field), ``summary.json`` gets
     its scalars, ``wafer.vti`` its maps, and ``"vtr"`` also writes ``mechanics.vtr`` (key
-    ``"mechanics_vtr"``; see :mod:`wafersolve.export_mechanics`).
+    ``"mechanics_vtr"``; see :mod:`wafersolve.export_mechanics`). ``extra_summary`` adds scalars
+    to ``summary.json`` (the design checks of :mod:`wafersolve.checks`).
     Raises :class:`~wafersolve.errors.ExportError` if anything cannot be written; files already
     written stay, and no file is ever left half-written.
 
@@ -87,7 +89,8 @@ def write_results(
 
     written: dict[str, Path] = {}
     if "json" in wanted:  # first: cheap, and it refuses NaN before the large files are written
-        written["summary"] = _write_summary(result, folder / "summary.json", mechanics)
+        written["summary"] = _write_summary(result, folder / "summary.json", mechanics,
+                                            extra_summary)
         written["case"] = _write_resolved_case(result.case, folder / "case_resolved.json")
     if "vtr" in wanted:
         written["vtr"] = _write_vtr(result, folder / "temperature.vtr")
@@ -314,14 +317,32 @@ def _coolant_map(result: ThermalResult) -> np.ndarray:
 
 
 # -- JSON ---------------------------------------------------------------------------------------
-def _write_summary(result: ThermalResult, path: Path, mechanics=None) -> Path:
+def _write_summary(result: ThermalResult, path: Path, mechanics=None, extra=None) -> Path:
     from . import __version__
 
     data = dict(result.summary())
+    data.update(extra or {})
     if mechanics is not None:
         data.update(mechanics.summary())
         data["mech_warning_texts"] = list(mechanics.warnings)
     data["units_note"] = UNITS_NOTE
+    data["wafersolve_version"] = __version__
+    return _write_json(data, path)
+
+
+def merge_summary(path, values: dict) -> Path:
+    """Add ``values`` to the JSON summary at ``path`` (created if absent), atomically.
+
+    Example
+    -------
+    >>> merge_summary("results/wse3/summary.json", {"io_usable": 24})    # doctest: +SKIP
+    PosixPath('results/wse3/summary.json')
+    """
+    from . import __version__
+
+    path = Path(path)
+    data = read_summary(path) if path.exists() else {"units_note": UNITS_NOTE}
+    data.update(values)
     data["wafersolve_version"] = __version__
     return _write_json(data, path)
 

@@ -328,8 +328,8 @@ class MechanicsResult:
             out[p + "actual" + _unit_suffix(chk.quantity)] = chk.actual
             out[p + "allowed" + _unit_suffix(chk.quantity)] = chk.allowed
             out[p + "margin"] = chk.margin
-            out[p + "pass"] = chk.passed
-        out["mech_checks_pass"] = all(c.passed for c in self.checks)
+            out[p + "passed"] = chk.passed
+        out["mech_checks_passed"] = all(c.passed for c in self.checks)
         out["mech_warnings"] = len(self.warnings)
         return out
 
