@@ -305,11 +305,15 @@ def test_check_prints_io_density_and_flow_tables(tmp_path):
     assert "0.1744 GB/s per mm of wafer edge (860 mm)" in out
     assert "<- MIXED: both directions over per direction" in out  # every ratio names its basis
     assert "check            ocp_flow: 4 <= 1.5 lpm_per_kW: FAIL" in out
+    assert "edge I/O trade-off" in out  # the sweep of PHYs per tile edge
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["io_edge_tiles"] == 34 and summary["io_usable"] == 24
     assert summary["io_density_h100_nvlink_wafer_GB_per_s_per_mm"] == pytest.approx(150 / 860)
     assert summary["flow_lpm_per_kW"] == pytest.approx(4.0)
     assert summary["check_ocp_flow_passed"] is False
+    bw = [summary[f"io_sweep_{k}_per_edge_bandwidth_per_direction_bit_per_s"] for k in (1, 2, 3)]
+    stranded = [summary[f"io_sweep_{k}_per_edge_stranded_area_fraction"] for k in (1, 2, 3)]
+    assert bw == sorted(bw) and stranded == sorted(stranded) and bw[0] < bw[2]
     import pyvista as pv
 
     layout = pv.read(tmp_path / "out" / "io_layout.vtr")

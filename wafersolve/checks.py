@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .case.model import Case
-from .edge_io import IOResult, solve_area_io, solve_edge_io
+from .edge_io import IOResult, IOSweep, solve_area_io, solve_edge_io, sweep_phys_per_edge
 from .flowcheck import FlowReport, check_flow, compare_flows
 from .io_density import Chip, Link, density_summary, format_density_table, reference_ratios
 
@@ -35,6 +35,7 @@ class CheckReport:
     density_pairs: tuple  # (Comparison, Ratio) pairs: GPUs over this wafer's layout (or WSE-3)
     flow: FlowReport
     flow_variants: tuple[FlowReport, ...] = ()  # thermal runs at other flows per kW
+    io_sweep: IOSweep | None = None  # 1..4 copies of the first PHY macro per tile edge
 
     def summary(self) -> dict:
         """Scalars for ``summary.json`` (SI or a named unit in every key)."""
@@ -44,6 +45,14 @@ class CheckReport:
         if self.io_area is not None:
             out.update({f"io_area_{k[3:]}": v for k, v in self.io_area.summary().items()
                         if k.startswith("io_")})
+        if self.io_sweep is not None:
+            for k, r in zip(self.io_sweep.phys_per_edge, self.io_sweep.edge, strict=True):
+                p = f"io_sweep_{k}_per_edge_"
+                out.update({p + "usable": r.n_usable,
+                            p + "bandwidth_per_direction_bit_per_s":
+                                r.bandwidth_per_direction_bit_per_s,
+                            p + "stranded_area_fraction": r.stranded_area_fraction,
+                            p + "hop_mean": r.hop_mean})
         out.update(density_summary(list(self.density_pairs)))
         out.update(self.flow.summary())
         for rep in self.flow_variants:
@@ -80,9 +89,12 @@ def run_checks(case: Case, *, thermal=None, solve: Callable | None = None,
     coolant rise and hot spot; with ``solve`` (e.g. ``solve_thermal``), the case is re-run at
     each flow in ``lpm_per_kW`` (litres per minute per kW) and checked there too."""
     io = solve_edge_io(case.io) if case.io is not None else None
+    sweep = None
+    if io is not None and case.io.phys:
+        sweep = sweep_phys_per_edge(case.io, max_count=4, optical=None)
     io_area = solve_area_io(case.io) if case.io is not None and case.io.optical else None
     pairs = reference_ratios(wafer=wafer_chip(case, io) if io is not None else None)
     flow = check_flow(case, thermal)
     values = tuple(lpm_per_kW)
     variants = compare_flows(case, values, solve) if (values and solve is not None) else ()
-    return CheckReport(case, io, io_area, tuple(pairs), flow, variants)
+    return CheckReport(case, io, io_area, tuple(pairs), flow, variants, sweep)

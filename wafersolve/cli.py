@@ -150,6 +150,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("case", metavar="CASE", help="case file (.toml)")
     validate.set_defaults(command="validate", handler=_cmd_validate)
+
+    # The commands that work on result folders (plot, report, regress, diff) live in their own
+    # command-line modules; importing them must stay light (no pyvista at import time).
+    from . import cli_regress, cli_viz
+
+    cli_viz.add_commands(sub, common)
+    cli_regress.add_commands(sub, common)
     return parser
 
 
@@ -312,6 +319,14 @@ def format_checks(report) -> str:
             _row("mesh hops", f"mean {io.hop_mean:.1f}, max {io.hop_max:.0f} to the nearest "
                               f"port ({io.n_unreachable_cores} cores unreachable)"),
         ]
+    if report.io_sweep is not None:
+        rows.append("edge I/O trade-off (copies of the first PHY macro per tile edge)")
+        rows.append(_row("per edge", f"{'usable':>7}  {'GB/s per dir':>12}  {'stranded':>9}  "
+                                     f"{'mean hops':>9}"))
+        for k, r in zip(report.io_sweep.phys_per_edge, report.io_sweep.edge, strict=True):
+            rows.append(_row(f"{k}", f"{r.n_usable:>7}  "
+                                     f"{r.bandwidth_per_direction_bit_per_s / 8e9:>12,.1f}  "
+                                     f"{r.stranded_area_fraction:>9.2%}  {r.hop_mean:>9.1f}"))
     rows.append(report.density_table())
     solved = " (solved)" if report.flow.hotspot_T_K is not None else ""
     rows += [_flow_rows(report.flow, f"cooling flow as given{solved}")]
