@@ -1,7 +1,7 @@
 """The ``wafersolve`` command line: the only module that reads argv, prints or exits.
 
 Exit codes: 0 ok, 1 unexpected error, 2 bad case file (or command line), 3 solver error,
-4 export error, 130 interrupted. Errors are one message line on stderr; ``--debug`` adds the
+4 export error, 5 a design regression (``regress``), 130 interrupted. Errors are one message line on stderr; ``--debug`` adds the
 traceback. Progress goes to stderr, the summary table to stdout.
 
 Example
@@ -75,7 +75,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "stack cooled by a cold plate, and the CTE stress, warpage and connector motion it "
         "causes.",
         epilog="Exit codes: 0 ok, 1 unexpected error, 2 case error, 3 solver error, "
-        "4 export error. Documentation: docs/output.md, docs/case-reference.md.",
+        "4 export error, 5 design regression (regress). Documentation: docs/output.md, "
+        "docs/case-reference.md, docs/visualize.md, docs/regression.md.",
     )
     parser.add_argument("--version", action="version", version=f"wafersolve {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
