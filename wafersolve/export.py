@@ -321,10 +321,12 @@ def _write_summary(result: ThermalResult, path: Path, mechanics=None, extra=None
     from . import __version__
 
     data = dict(result.summary())
+    data["solver_residual_history"] = [float(r) for r in result.info.residual_history]
     data.update(extra or {})
     if mechanics is not None:
         data.update(mechanics.summary())
         data["mech_warning_texts"] = list(mechanics.warnings)
+        data["mech_residual_history"] = [float(r) for r in mechanics.info.residual_history]
     data["units_note"] = UNITS_NOTE
     data["wafersolve_version"] = __version__
     return _write_json(data, path)
