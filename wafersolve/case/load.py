@@ -60,7 +60,7 @@ from .model import (
     SolverSettings,
     Wafer,
 )
-from .schema import Section, check_integer
+from .schema import Section, tile_grid
 
 SECTIONS = ("case", "wafer", "grid", "stack", "materials", "power", "cooling", "backside", "solver",
             "mechanics", "io")
@@ -165,14 +165,7 @@ def _wafer(sec: Section | None) -> Wafer:
         return Wafer()
     sec.allow({"tiles"}, {"size": "length", "tile_size": "length"})
     size = sec.pair("size", required=False, default=Wafer().size_m, check=">0")
-    tiles = Wafer().tiles
-    if sec.has("tiles"):
-        value = sec.data["tiles"]
-        if not isinstance(value, list) or len(value) != 2:
-            raise CaseError(sec.path, sec.field("tiles"), value,
-                            "a pair [columns along x, rows along y] of integers")
-        tiles = tuple(check_integer(v, path=sec.path, field=f"{sec.field('tiles')}[{i}]",
-                                    minimum=1) for i, v in enumerate(value))
+    tiles = tile_grid(sec, Wafer().tiles)
     tile_size = sec.pair("tile_size", required=False, check=">0")
     if tile_size is None:
         tile_size = (size[0] / tiles[0], size[1] / tiles[1])

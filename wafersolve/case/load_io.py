@@ -28,7 +28,7 @@ from ..errors import CaseError
 from ..units import from_si
 from .io_model import DIRECTIONS, EDGES, IOLayout, OpticalIO, PhyMacro
 from .model import Wafer
-from .schema import Section, check_integer
+from .schema import Section, tile_grid
 
 #: Default diameter of the round wafer the square is cut from, metres.
 WAFER_DIAMETER_M = 0.3
@@ -85,14 +85,7 @@ def parse_io(sec: Section | None, *, wafer: Wafer) -> IOLayout | None:
 
 
 def _tiles(sec: Section, wafer: Wafer) -> tuple[tuple[int, int], tuple[float, float]]:
-    tiles = wafer.tiles
-    if sec.has("tiles"):
-        value = sec.data["tiles"]
-        if not isinstance(value, list) or len(value) != 2:
-            raise CaseError(sec.path, sec.field("tiles"), value,
-                            "a pair [columns along x, rows along y] of integers")
-        tiles = tuple(check_integer(v, path=sec.path, field=f"{sec.field('tiles')}[{i}]",
-                                    minimum=1) for i, v in enumerate(value))
+    tiles = tile_grid(sec, wafer.tiles)
     tile_size = sec.pair("tile_size", required=False, check=">0")
     if tile_size is None:
         tile_size = (wafer.tile_size_m if tiles == wafer.tiles else

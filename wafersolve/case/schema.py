@@ -216,6 +216,24 @@ class Section:
                 for i, v in enumerate(value)]
 
 
+def tile_grid(sec: Section, default: tuple[int, int]) -> tuple[int, int]:
+    """The ``tiles = [columns, rows]`` pair of a section (positive integers), or ``default``.
+
+    Example
+    -------
+    >>> tile_grid(Section({"tiles": [12, 7]}, path="c.toml", where="wafer"), (1, 1))
+    (12, 7)
+    """
+    if not sec.has("tiles"):
+        return default
+    value = sec.data["tiles"]
+    if not isinstance(value, list) or len(value) != 2:
+        raise CaseError(sec.path, sec.field("tiles"), value,
+                        "a pair [columns along x, rows along y] of integers")
+    return tuple(check_integer(v, path=sec.path, field=f"{sec.field('tiles')}[{i}]", minimum=1)
+                 for i, v in enumerate(value))
+
+
 def check_integer(value, *, path, field: str, minimum: int | None = None) -> int:
     """``value`` if it is an int (not a bool, not a float), optionally ``>= minimum``.
 
