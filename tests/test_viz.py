@@ -13,6 +13,7 @@ for ``--help``.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -292,3 +293,38 @@ def test_html_export_makes_no_network_request(small, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "NETWORK ATTEMPT" not in proc.stderr
     assert (tmp_path / "v.html").stat().st_size > 100_000
+
+
+def test_plot_opens_an_interactive_window_on_a_display(small, tmp_path):
+    """With a display (a real X server: Xvfb) and no -o, `wafersolve plot` opens a window."""
+    import shutil
+    import time
+
+    if shutil.which("Xvfb") is None or shutil.which("xwininfo") is None:
+        pytest.skip("needs Xvfb and xwininfo (Debian: apt-get install xvfb x11-utils)")
+    display = ":87"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {k: v for k, v in os.environ.items() if k != "VTK_DEFAULT_OPENGL_WINDOW"}
+    env["DISPLAY"] = display
+    plot = None
+    try:
+        time.sleep(1.0)
+        plot = subprocess.Popen([sys.executable, "-m", "wafersolve", "plot", str(small.path),
+                                 "--field", "temperature"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        found = ""
+        for _ in range(60):  # up to ~30 s for the window to appear
+            time.sleep(0.5)
+            tree = subprocess.run(["xwininfo", "-root", "-tree"], env=env, capture_output=True,
+                                  text=True, check=False).stdout
+            found = next((ln for ln in tree.splitlines() if "wafersolve: temperature" in ln), "")
+            if found or plot.poll() is not None:
+                break
+        assert found, f"no wafersolve window (exit code {plot.poll()})"
+    finally:
+        if plot is not None:
+            plot.kill()
+            plot.communicate(timeout=30)  # reaps it and closes the pipe
+        xvfb.kill()
+        xvfb.wait()

@@ -510,4 +510,4 @@ def show(result: ResultFolder, view: View, size=(1000, 800)) -> None:
         return
     plotter = new_plotter(size, off_screen=False)
     add_view(plotter, result, view)
-    plotter.show()
+    plotter.show(title=f"wafersolve: {view.field} ({result.path.name})")
