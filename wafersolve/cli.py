@@ -154,10 +154,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
     # The commands that work on result folders (plot, report, regress, diff) live in their own
     # command-line modules; importing them must stay light (no pyvista at import time).
-    from . import cli_regress, cli_viz
+    from . import cli_regress, cli_sweep, cli_viz
 
     cli_viz.add_commands(sub, common)
     cli_regress.add_commands(sub, common)
+    cli_sweep.add_commands(sub, common)
     return parser
 
 
