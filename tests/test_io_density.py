@@ -1,6 +1,6 @@
 """I/O bandwidth density: the shipped table, the definitions, and the reference's numbers.
 
-Pinned numbers come from /work/shared/reference/io-cooling.md (sections 1, A2, A4, A5, A8, 6).
+Pinned numbers come from the shared reference io-cooling.md (sections 1, A2, A4, A5, A8, 6).
 The reference shows its figures rounded, and it divides by edges already rounded to 0.1 mm
 (e.g. B200 one die: 900 / 113.1 = 7.96 where 900 / 113.137 = 7.955), so a shown figure is matched
 to half a unit of its last digit plus 5e-4 relative (0.05 mm over a ~100 mm edge).

@@ -10,7 +10,7 @@ otherwise one ``wafersolve: ...`` line on stderr.
 Example
 -------
 >>> import json
->>> job = {"result": "results/small", "out": "/tmp/t.html", "size": [800, 600],
+>>> job = {"result": "results/small", "out": "t.html", "size": [800, 600],
 ...        "view": {"field": "temperature", "layer": None, "z_m": None, "exploded": True}}
 >>> main([json.dumps(job)])                                    # doctest: +SKIP
 0

@@ -41,7 +41,6 @@ from .viz_data import (  # noqa: F401  (re-exported: the viewing API in one plac
     FILES,
     ZERO_CELSIUS_K,
     Field,
-    LineCut,
     Plane,
     ResultFolder,
     View,
@@ -49,8 +48,8 @@ from .viz_data import (  # noqa: F401  (re-exported: the viewing API in one plac
     plane_grid_mm,
     plane_of,
     resolve_field,
-    sample_line,
 )
+from .viz_line import LineCut, sample_line  # noqa: F401  (re-exported too)
 
 _NAN_COLOR = "#d0d0d0"
 
