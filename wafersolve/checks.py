@@ -84,17 +84,19 @@ def wafer_chip(case: Case, io: IOResult) -> Chip:
 
 
 def run_checks(case: Case, *, thermal=None, solve: Callable | None = None,
-               lpm_per_kW: Iterable[float] = ()) -> CheckReport:
+               lpm_per_kW: Iterable[float] = (), sweep: bool = False) -> CheckReport:
     """The checks of ``case``. ``thermal`` (its ``ThermalResult``, optional) supplies the solved
     coolant rise and hot spot; with ``solve`` (e.g. ``solve_thermal``), the case is re-run at
-    each flow in ``lpm_per_kW`` (litres per minute per kW) and checked there too."""
+    each flow in ``lpm_per_kW`` (litres per minute per kW) and checked there too. ``sweep``
+    adds the trade-off of 1 to 4 copies of the first PHY macro per tile edge (about a second
+    on the full wafer, so ``wafersolve check`` asks for it and ``run`` does not)."""
     io = solve_edge_io(case.io) if case.io is not None else None
-    sweep = None
-    if io is not None and case.io.phys:
-        sweep = sweep_phys_per_edge(case.io, max_count=4, optical=None)
+    trade_off = None
+    if sweep and io is not None and case.io.phys:
+        trade_off = sweep_phys_per_edge(case.io, max_count=4, optical=None)
     io_area = solve_area_io(case.io) if case.io is not None and case.io.optical else None
     pairs = reference_ratios(wafer=wafer_chip(case, io) if io is not None else None)
     flow = check_flow(case, thermal)
     values = tuple(lpm_per_kW)
     variants = compare_flows(case, values, solve) if (values and solve is not None) else ()
-    return CheckReport(case, io, io_area, tuple(pairs), flow, variants, sweep)
+    return CheckReport(case, io, io_area, tuple(pairs), flow, variants, trade_off)

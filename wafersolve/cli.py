@@ -279,7 +279,7 @@ def _cmd_check(args) -> int:
                  f"{', '.join(f'{f:g}' for f in flows)} L/min per kW")
         base = solve_thermal(case, grid)
     report = run_checks(case, thermal=base, solve=lambda c: solve_thermal(c, grid),
-                        lpm_per_kW=flows)
+                        lpm_per_kW=flows, sweep=True)
     paths = [merge_summary(outdir / "summary.json", report.summary())]
     if report.io is not None:
         from .export_io import write_io_layout
