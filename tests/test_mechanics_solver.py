@@ -14,6 +14,7 @@ from mech_cases import CU, PCB, SI, beam, compliant, make_case, slip, uniform_fi
 from wafersolve import build_grid, load_case
 from wafersolve._kernels import _kron as K
 from wafersolve._kernels import reference as R
+from wafersolve._kernels import reference as R_
 from wafersolve.case.model import Allowables
 from wafersolve.errors import ConvergenceError, SolverError
 from wafersolve.mechanics import solve as solve_module
@@ -36,23 +37,42 @@ def rough_field(case, seed=0):
 
 
 # -- kernels ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("shape", [(1, 1, 1), (3, 5, 4), (7, 2, 9), (12, 12, 6)])
-def test_kron_kernels_match_numpy_twins(shape):
-    rows, inner, cols = shape
-    rng = np.random.default_rng(sum(shape))
-    m = sp.random(rows, inner, density=0.5, random_state=rng, format="csr")
-    m.sum_duplicates()
-    args = (m.indptr.astype(np.intp), m.indices.astype(np.intp), m.data.astype(float))
-    x = rng.standard_normal((cols, inner))
-    out_c, out_r = np.full((cols, rows), 7.0), np.full((cols, rows), 7.0)
-    K.csr_apply_last(*args, x, out_c)
-    R.csr_apply_last(*args, x, out_r)
+@pytest.mark.parametrize("kind", [0, 1, 2])
+@pytest.mark.parametrize("rows, width, cols", [(1, 1, 1), (2, 3, 5), (7, 7, 4), (12, 6, 9),
+                                                (30, 3, 3), (40, 8, 17)])
+def test_band_kernels_match_numpy_twins(kind, rows, width, cols):
+    rng = np.random.default_rng(rows * 100 + width * 10 + kind)
+    ni = {0: rows, 1: rows, 2: 2 * rows}[kind]
+    ncol = {0: rows, 1: 2 * rows, 2: rows}[kind]
+    off = -(width // 2)
+    band = rng.standard_normal((width, ni))
+    x = rng.standard_normal((cols, ncol))
+    out_c, out_r = np.full((cols, ni), 7.0), np.full((cols, ni), 7.0)
+    K.band_apply_last(kind, off, band, x, out_c)
+    R.band_apply_last(kind, off, band, x, out_r)
     np.testing.assert_allclose(out_c, out_r, rtol=1e-13, atol=1e-13)
-    y = rng.standard_normal((inner, cols))
-    acc_c, acc_r = np.ones((rows, cols)), np.ones((rows, cols))
-    K.csr_apply_first_add(*args, y, acc_c)
-    R.csr_apply_first_add(*args, y, acc_r)
+    y = rng.standard_normal((ncol, cols))
+    acc_c, acc_r = np.ones((ni, cols)), np.ones((ni, cols))
+    K.band_apply_first_add(kind, off, band, y, acc_c)
+    R.band_apply_first_add(kind, off, band, y, acc_r)
     np.testing.assert_allclose(acc_c, acc_r, rtol=1e-13, atol=1e-13)
+
+
+def test_band_form_holds_every_1d_matrix():
+    from wafersolve.mechanics.assemble import Band1D
+    from wafersolve.mechanics.fem1d import Mesh1D
+
+    mesh = Mesh1D(np.cumsum(np.random.default_rng(1).uniform(0.5, 2.0, 9)))
+    rng = np.random.default_rng(2)
+    for s1, a1, s2, a2 in [("L", 0, "L", 1), ("H", 2, "H", 1), ("L", 1, "H", 2), ("H", 0, "L", 1)]:
+        m = mesh.matrix(s1, a1, s2, a2)
+        b = Band1D(m)
+        x = rng.standard_normal((5, m.shape[1]))
+        out = np.empty((5, m.shape[0]))
+        b.apply_last(x, out)
+        np.testing.assert_allclose(out, (m @ x.T).T, rtol=1e-13, atol=1e-13 * abs(m).max())
+    with pytest.raises(ValueError, match="not a 1D finite-element matrix"):
+        Band1D(sp.csr_matrix(np.ones((10, 10))))
 
 
 def test_matrix_free_operator_matches_assembled_matrix():
@@ -234,3 +254,81 @@ def test_single_precision_preconditioner_gives_the_same_field(monkeypatch):
     for a, b in zip(single.layers, ref.layers, strict=True):
         np.testing.assert_allclose(a.w_m, b.w_m, atol=1e-6 * np.abs(b.w_m).max())
         np.testing.assert_allclose(a.sigma_1_Pa, b.sigma_1_Pa, atol=1e-6 * np.abs(b.sigma_1_Pa).max())
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_small_inverses_match_lapack(n):
+    from wafersolve.mechanics.precond import _inv_small
+
+    rng = np.random.default_rng(n)
+    A = rng.standard_normal((40, n, n))
+    A = A @ A.transpose(0, 2, 1) + 1e-3 * np.eye(n)  # symmetric positive definite, cond ~1e4
+    P = np.moveaxis(A, 0, -1).reshape(n, n, 5, 8)  # entry-major, as the preconditioner has it
+    got = np.moveaxis(_inv_small(P).reshape(n, n, 40), -1, 0)
+    np.testing.assert_allclose(got, np.linalg.inv(A), rtol=1e-9, atol=1e-9 * abs(got).max())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("nodes, s", [(1, 1), (2, 1), (5, 1), (6, 2), (7, 2), (1, 2)])
+def test_fold_kernels_match_numpy_twins_and_invert(nodes, s, dtype):
+    rng = np.random.default_rng(nodes * 10 + s)
+    n = nodes * s
+    m = nodes // 2
+    ne, no = m * s + nodes % 2, m * s + (nodes % 2 if s == 2 else 0)
+    R = rng.standard_normal((n, 3)).astype(dtype)
+    outs = {}
+    for mod in (K, R_):
+        e, o = np.zeros((ne, 3), dtype), np.zeros((no, 3), dtype)
+        mod.fold_first(R, s, e, o)
+        back = np.zeros((n, 3), dtype)
+        mod.unfold_first(e, o, s, back)
+        eT, oT = np.zeros((3, ne), dtype), np.zeros((3, no), dtype)
+        mod.fold_last(np.ascontiguousarray(R.T), s, eT, oT)
+        backT = np.zeros((3, n), dtype)
+        mod.unfold_last(eT, oT, s, backT)
+        outs[mod] = (e, o, back, eT, oT, backT)
+        np.testing.assert_allclose(back, R, rtol=1e-6, atol=1e-6)  # the fold is orthogonal
+        np.testing.assert_allclose(backT, R.T, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(eT, e.T, rtol=1e-6, atol=1e-6)
+        assert np.isclose(float(np.sum(e.astype(float) ** 2) + np.sum(o.astype(float) ** 2)),
+                          float(np.sum(R.astype(float) ** 2)), rtol=1e-5)
+    for a, b in zip(outs[K], outs[R_], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+def test_kron_sum_matches_numpy_twin():
+    rng = np.random.default_rng(5)
+    ny, nx = 14, 9
+    xs = [rng.standard_normal((14, 18)), rng.standard_normal((7, 9)), rng.standard_normal((28, 9))]
+    spec = [(1, -2, 6, 0, -3, 7), (0, -1, 3, 2, -1, 3), (0, -1, 3, 0, -3, 7)]
+    args = [list(a) for a in zip(*[(x, kx, ox, rng.standard_normal((wx, nx)), ky, oy,
+                                    rng.standard_normal((wy, ny)))
+                                   for x, (kx, ox, wx, ky, oy, wy) in zip(xs, spec, strict=True)],
+                                 strict=True)]
+    args[0][2] = np.ascontiguousarray(args[0][2])
+    out_c, out_r = np.full((ny, nx), 3.0), np.full((ny, nx), 3.0)
+    for chunk in (1, 4, 64):
+        K.kron_sum(out_c, *args, chunk)
+        R_.kron_sum(out_r, *args, chunk)
+        np.testing.assert_allclose(out_c, out_r, rtol=1e-12, atol=1e-12)
+
+
+def test_even_odd_basis_gives_the_dense_preconditioner():
+    from wafersolve.mechanics import precond as pc
+
+    case = wse3_like(n=(6, 7))
+    grid, T = rough_field(case)
+    model = build_mech_model(case, grid, T)
+    layout = assemble(model).layout
+    assert pc.mirror_symmetric(model.mesh_x) and pc.mirror_symmetric(model.mesh_y)
+    split = pc.FastDiagonalPreconditioner(model, layout)
+    assert split.tx["H"].We is not None
+    original = pc.Basis1D.build
+    try:
+        pc.Basis1D.build = classmethod(lambda cls, mesh, space: original(mesh, space, split=False))
+        dense = pc.FastDiagonalPreconditioner(model, layout)
+    finally:
+        pc.Basis1D.build = original
+    assert dense.tx["H"].We is None
+    r = np.random.default_rng(0).standard_normal(layout.n_dofs)
+    np.testing.assert_allclose(split(r), dense(r), rtol=1e-8, atol=1e-8 * abs(dense(r)).max())

@@ -1,42 +1,350 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Compiled kernels of the mechanics operator: a sparse 1D matrix applied along one axis of a
-2D field, accumulating into a preallocated output. The matrix-free plate/membrane operator is a
-sum of Kronecker products ``My X Mx^T`` of such 1D matrices (``wafersolve.mechanics.assemble``).
+"""Compiled kernels of the mechanics operator: a banded 1D matrix applied along one axis of a
+2D field, into a preallocated output. The matrix-free plate/membrane operator is a sum of
+Kronecker products ``My X Mx^T`` of such 1D matrices (``wafersolve.mechanics.assemble``).
 
-1D matrices are CSR (``indptr``, ``indices``, ``data``); fields are C-contiguous float64. The
-wrappers validate shapes; these loops trust them. NumPy twins with the same signatures are in
+1D matrices are bands (``kind``, ``off``, ``band``: see below); fields are C-contiguous float64.
+The wrappers validate shapes; these loops trust them. NumPy twins with the same signatures are in
 ``wafersolve._kernels.reference``.
 """
 
 ctypedef double f8
 ctypedef Py_ssize_t isz
+ctypedef fused real:
+    float
+    double
+
+from libc.stdlib cimport free, malloc
 
 
-def csr_apply_last(const isz[::1] indptr, const isz[::1] indices, const f8[::1] data,
-                   const f8[:, ::1] x, f8[:, ::1] out):
-    """out[r, i] = sum_p data[p] x[r, indices[p]] over row i of M (out = x M^T), overwriting."""
-    cdef isz nr = x.shape[0], ni = out.shape[1]
-    cdef isz r, i, p
+# -- banded 1D matrices (all finite-element matrices of the 1D meshes) ---------------------------
+# Row i of a banded matrix has its columns in a window of ``w`` entries starting at
+#   kind 0: i + off            (rows and columns with the same dofs per node)
+#   kind 1: 2 i + off          (one dof per node in the rows, two in the columns)
+#   kind 2: i // 2 + off       (two dofs per node in the rows, one in the columns)
+# stored as band[k, i] (w x rows, zero where the window leaves the matrix). The loops over i
+# (last axis) and over the columns c (first axis) are unit-stride, so they vectorize.
+
+cdef inline isz _start(int kind, isz i, isz off) noexcept nogil:
+    if kind == 0:
+        return i + off
+    if kind == 1:
+        return 2 * i + off
+    return i // 2 + off
+
+
+cdef inline void _band_rows(int kind, isz off, isz w, isz lo, isz hi, const f8* b, isz bs,
+                            const f8* xr, f8* o) noexcept nogil:
+    """o[i] = sum_k b[k * bs + i] xr[start(i) + k] for lo <= i < hi (unrolled for w = 3, 6, 7)."""
+    cdef isz i, k
     cdef f8 s
+    cdef const f8* xi
+    if kind == 0 and w == 7:
+        for i in range(lo, hi):
+            xi = xr + i + off
+            o[i] = (b[i] * xi[0] + b[bs + i] * xi[1] + b[2 * bs + i] * xi[2]
+                    + b[3 * bs + i] * xi[3] + b[4 * bs + i] * xi[4] + b[5 * bs + i] * xi[5]
+                    + b[6 * bs + i] * xi[6])
+    elif kind == 0 and w == 3:
+        for i in range(lo, hi):
+            xi = xr + i + off
+            o[i] = b[i] * xi[0] + b[bs + i] * xi[1] + b[2 * bs + i] * xi[2]
+    elif kind == 1 and w == 6:
+        for i in range(lo, hi):
+            xi = xr + 2 * i + off
+            o[i] = (b[i] * xi[0] + b[bs + i] * xi[1] + b[2 * bs + i] * xi[2]
+                    + b[3 * bs + i] * xi[3] + b[4 * bs + i] * xi[4] + b[5 * bs + i] * xi[5])
+    elif kind == 2 and w == 3 and lo % 2 == 0 and hi % 2 == 0:
+        for i in range(lo // 2, hi // 2):  # the two rows of node i share their columns
+            xi = xr + i + off
+            o[2 * i] = (b[2 * i] * xi[0] + b[bs + 2 * i] * xi[1] + b[2 * bs + 2 * i] * xi[2])
+            o[2 * i + 1] = (b[2 * i + 1] * xi[0] + b[bs + 2 * i + 1] * xi[1]
+                            + b[2 * bs + 2 * i + 1] * xi[2])
+    else:
+        for i in range(lo, hi):
+            s = 0.0
+            for k in range(w):
+                s = s + b[k * bs + i] * xr[_start(kind, i, off) + k]
+            o[i] = s
+
+
+def band_apply_last(int kind, isz off, const f8[:, ::1] band, const f8[:, ::1] x, f8[:, ::1] out):
+    """out[r, i] = sum_k band[k, i] x[r, start(i) + k] (out = x M^T), overwriting."""
+    cdef isz nr = x.shape[0], ncol = x.shape[1], ni = out.shape[1], w = band.shape[0]
+    cdef isz r, i, k, j, lo = 0, hi = ni
+    cdef f8 s
+    # interior rows: every window entry inside [0, ncol)
+    while lo < ni and _start(kind, lo, off) < 0:
+        lo += 1
+    while hi > lo and _start(kind, hi - 1, off) + w > ncol:
+        hi -= 1
     with nogil:
         for r in range(nr):
-            for i in range(ni):
+            _band_rows(kind, off, w, lo, hi, &band[0, 0], ni, &x[r, 0], &out[r, 0])
+            for i in range(ni):  # the edge rows, with bounds checks
+                if lo <= i < hi:
+                    continue
                 s = 0.0
-                for p in range(indptr[i], indptr[i + 1]):
-                    s = s + data[p] * x[r, indices[p]]
+                for k in range(w):
+                    j = _start(kind, i, off) + k
+                    if 0 <= j < ncol:
+                        s = s + band[k, i] * x[r, j]
                 out[r, i] = s
 
 
-def csr_apply_first_add(const isz[::1] indptr, const isz[::1] indices, const f8[::1] data,
-                        const f8[:, ::1] x, f8[:, ::1] out):
-    """out[j, c] += sum_p data[p] x[indices[p], c] over row j of M (out += M x)."""
-    cdef isz nj = out.shape[0], nc = out.shape[1]
-    cdef isz j, c, p, k
+def band_apply_first_add(int kind, isz off, const f8[:, ::1] band, const f8[:, ::1] x,
+                         f8[:, ::1] out):
+    """out[j, c] += sum_k band[k, j] x[start(j) + k, c] (out += M x)."""
+    cdef isz nj = out.shape[0], nc = out.shape[1], nrow = x.shape[0], w = band.shape[0]
+    cdef isz j, c, k, m
     cdef f8 a
     with nogil:
         for j in range(nj):
-            for p in range(indptr[j], indptr[j + 1]):
-                a = data[p]
-                k = indices[p]
+            for k in range(w):
+                m = _start(kind, j, off) + k
+                a = band[k, j]
+                if m < 0 or m >= nrow or a == 0.0:
+                    continue
                 for c in range(nc):
-                    out[j, c] = out[j, c] + a * x[k, c]
+                    out[j, c] += a * x[m, c]
+
+
+# -- the fused Kronecker sum of one output field ------------------------------------------------
+cdef inline void _last_rows(int kind, isz off, isz w, const f8* band, isz ni, const f8* x,
+                            isz ncol, isz r0, isz r1, f8* t) noexcept nogil:
+    """t[r - r0, i] = sum_k band[k, i] x[r, start(i) + k] for rows r0 <= r < r1 of x."""
+    cdef isz r, i, k, j, lo = 0, hi = ni
+    cdef f8 s
+    while lo < ni and _start(kind, lo, off) < 0:
+        lo += 1
+    while hi > lo and _start(kind, hi - 1, off) + w > ncol:
+        hi -= 1
+    for r in range(r0, r1):
+        _band_rows(kind, off, w, lo, hi, band, ni, x + r * ncol, t + (r - r0) * ni)
+        for i in range(ni):
+            if lo <= i < hi:
+                continue
+            s = 0.0
+            for k in range(w):
+                j = _start(kind, i, off) + k
+                if 0 <= j < ncol:
+                    s = s + band[k * ni + i] * x[r * ncol + j]
+            t[(r - r0) * ni + i] = s
+
+
+cdef inline void _axpy_rows(int cnt, const f8* a, const f8** t, f8* y, isz n) noexcept nogil:
+    """y += sum_k a[k] t[k] over cnt <= 8 rows, in passes of up to four rows over y."""
+    cdef isz c
+    cdef int k = 0
+    cdef const f8* t0
+    cdef const f8* t1
+    cdef const f8* t2
+    cdef const f8* t3
+    cdef f8 a0, a1, a2, a3
+    while cnt - k >= 4:
+        t0, t1, t2, t3 = t[k], t[k + 1], t[k + 2], t[k + 3]
+        a0, a1, a2, a3 = a[k], a[k + 1], a[k + 2], a[k + 3]
+        for c in range(n):
+            y[c] += a0 * t0[c] + a1 * t1[c] + a2 * t2[c] + a3 * t3[c]
+        k += 4
+    if cnt - k == 3:
+        t0, t1, t2 = t[k], t[k + 1], t[k + 2]
+        a0, a1, a2 = a[k], a[k + 1], a[k + 2]
+        for c in range(n):
+            y[c] += a0 * t0[c] + a1 * t1[c] + a2 * t2[c]
+    elif cnt - k == 2:
+        t0, t1 = t[k], t[k + 1]
+        a0, a1 = a[k], a[k + 1]
+        for c in range(n):
+            y[c] += a0 * t0[c] + a1 * t1[c]
+    elif cnt - k == 1:
+        t0 = t[k]
+        a0 = a[k]
+        for c in range(n):
+            y[c] += a0 * t0[c]
+
+
+def kron_sum(f8[:, ::1] out, list xs, list kinds_x, list offs_x, list bands_x, list kinds_y,
+             list offs_y, list bands_y, isz chunk=16):
+    """out = sum_c My_c xs[c] Mx_c^T (bands as in band_apply_last / band_apply_first_add).
+
+    The output is built in blocks of ``chunk`` rows: each block's rows of xs[c] Mx_c^T are
+    computed into a small buffer and used at once, so the intermediate products never travel
+    to main memory and the output is written once.
+    """
+    if chunk < 1:
+        raise ValueError(f"chunk {chunk}: expected >= 1")
+    cdef isz nc = len(xs), ny = out.shape[0], nx = out.shape[1]
+    cdef isz c, j, j0, j1, k, m, r0, r1, col, maxrows = 0
+    cdef f8 a
+    cdef f8 coef[8]
+    cdef const f8* rows[8]
+    cdef int cnt
+    cdef const f8[:, ::1] xv
+    cdef const f8[:, ::1] bv
+    if nc == 0:
+        out[...] = 0.0
+        return
+    cdef const f8** xp = <const f8**> malloc(nc * sizeof(f8*))
+    cdef const f8** bxp = <const f8**> malloc(nc * sizeof(f8*))
+    cdef const f8** byp = <const f8**> malloc(nc * sizeof(f8*))
+    cdef isz* dims = <isz*> malloc(nc * 8 * sizeof(isz))
+    cdef f8* t = NULL
+    try:
+        for c in range(nc):
+            xv = xs[c]
+            bv = bands_x[c]
+            if bv.shape[1] != nx:
+                raise ValueError(f"contribution {c}: x band has {bv.shape[1]} rows, output {nx}")
+            xp[c] = &xv[0, 0]
+            bxp[c] = &bv[0, 0]
+            dims[8 * c + 0] = xv.shape[0]  # rows of the input
+            dims[8 * c + 1] = xv.shape[1]  # columns of the input
+            dims[8 * c + 2] = kinds_x[c]
+            dims[8 * c + 3] = offs_x[c]
+            dims[8 * c + 4] = bv.shape[0]  # x band width
+            bv = bands_y[c]
+            if bv.shape[1] != ny:
+                raise ValueError(f"contribution {c}: y band has {bv.shape[1]} rows, output {ny}")
+            byp[c] = &bv[0, 0]
+            dims[8 * c + 5] = kinds_y[c]
+            dims[8 * c + 6] = offs_y[c]
+            dims[8 * c + 7] = bv.shape[0]  # y band width
+            r0 = _start(kinds_y[c], 0, offs_y[c])
+            r1 = _start(kinds_y[c], min(chunk, ny) - 1, offs_y[c]) + bv.shape[0]
+            maxrows = max(maxrows, r1 - r0 + 2)
+        t = <f8*> malloc(maxrows * nx * sizeof(f8))
+        with nogil:
+            j0 = 0
+            while j0 < ny:
+                j1 = min(j0 + chunk, ny)
+                for j in range(j0, j1):
+                    for col in range(nx):
+                        out[j, col] = 0.0
+                for c in range(nc):
+                    r0 = max(0, _start(dims[8 * c + 5], j0, dims[8 * c + 6]))
+                    r1 = min(dims[8 * c + 0],
+                             _start(dims[8 * c + 5], j1 - 1, dims[8 * c + 6]) + dims[8 * c + 7])
+                    if r1 <= r0:
+                        continue
+                    _last_rows(dims[8 * c + 2], dims[8 * c + 3], dims[8 * c + 4], bxp[c], nx,
+                               xp[c], dims[8 * c + 1], r0, r1, t)
+                    for j in range(j0, j1):
+                        cnt = 0
+                        for k in range(dims[8 * c + 7]):
+                            m = _start(dims[8 * c + 5], j, dims[8 * c + 6]) + k
+                            a = byp[c][k * ny + j]
+                            if m < r0 or m >= r1 or a == 0.0:
+                                continue
+                            coef[cnt] = a
+                            rows[cnt] = t + (m - r0) * nx
+                            cnt += 1
+                        _axpy_rows(cnt, coef, rows, &out[j, 0], nx)
+                j0 = j1
+    finally:
+        free(xp)
+        free(bxp)
+        free(byp)
+        free(dims)
+        free(t)
+
+
+# -- the even/odd fold of the preconditioner's transforms (mirror-symmetric 1D meshes) ----------
+# Along an axis of n nodes with s dofs per node (s = 2: value and slope), node i pairs with node
+# n - 1 - i; the reflection keeps values and negates slopes. The fold maps a field to its
+# coordinates in the orthonormal even and odd bases: e = (top + sign bottom) / sqrt 2,
+# o = (top - sign bottom) / sqrt 2 per pair, and a centre node (n odd) puts its value in e and
+# its slope in o. The unfold is its inverse (and transpose).
+cdef double _R2 = 0.7071067811865476
+
+
+def fold_first(const real[:, ::1] R, int s, real[:, ::1] e, real[:, ::1] o):
+    """e = Qe^T R, o = Qo^T R along the first axis."""
+    cdef isz n = R.shape[0] // s, m = R.shape[0] // s // 2, nc = R.shape[1]
+    cdef isz i, a, c, top, bot
+    cdef real sg, x, y
+    with nogil:
+        for i in range(m):
+            for a in range(s):
+                sg = 1.0 if a == 0 else -1.0
+                top = s * i + a
+                bot = s * (n - 1 - i) + a
+                for c in range(nc):
+                    x = R[top, c]
+                    y = sg * R[bot, c]
+                    e[top, c] = (x + y) * _R2
+                    o[top, c] = (x - y) * _R2
+        if n % 2:
+            for c in range(nc):
+                e[m * s, c] = R[m * s, c]
+            if s == 2:
+                for c in range(nc):
+                    o[m * s, c] = R[m * s + 1, c]
+
+
+def fold_last(const real[:, ::1] R, int s, real[:, ::1] e, real[:, ::1] o):
+    """e = R Qe, o = R Qo along the last axis."""
+    cdef isz n = R.shape[1] // s, m = R.shape[1] // s // 2, nr = R.shape[0]
+    cdef isz r, i, a, top, bot
+    cdef real sg, x, y
+    with nogil:
+        for r in range(nr):
+            for i in range(m):
+                for a in range(s):
+                    sg = 1.0 if a == 0 else -1.0
+                    top = s * i + a
+                    bot = s * (n - 1 - i) + a
+                    x = R[r, top]
+                    y = sg * R[r, bot]
+                    e[r, top] = (x + y) * _R2
+                    o[r, top] = (x - y) * _R2
+            if n % 2:
+                e[r, m * s] = R[r, m * s]
+                if s == 2:
+                    o[r, m * s] = R[r, m * s + 1]
+
+
+def unfold_first(const real[:, ::1] e, const real[:, ::1] o, int s, real[:, ::1] out):
+    """out = Qe e + Qo o along the first axis."""
+    cdef isz n = out.shape[0] // s, m = out.shape[0] // s // 2, nc = out.shape[1]
+    cdef isz i, a, c, top, bot
+    cdef real sg, x, y
+    with nogil:
+        for i in range(m):
+            for a in range(s):
+                sg = 1.0 if a == 0 else -1.0
+                top = s * i + a
+                bot = s * (n - 1 - i) + a
+                for c in range(nc):
+                    x = e[top, c]
+                    y = o[top, c]
+                    out[top, c] = (x + y) * _R2
+                    out[bot, c] = sg * (x - y) * _R2
+        if n % 2:
+            for c in range(nc):
+                out[m * s, c] = e[m * s, c]
+            if s == 2:
+                for c in range(nc):
+                    out[m * s + 1, c] = o[m * s, c]
+
+
+def unfold_last(const real[:, ::1] e, const real[:, ::1] o, int s, real[:, ::1] out):
+    """out = e Qe^T + o Qo^T along the last axis."""
+    cdef isz n = out.shape[1] // s, m = out.shape[1] // s // 2, nr = out.shape[0]
+    cdef isz r, i, a, top, bot
+    cdef real sg, x, y
+    with nogil:
+        for r in range(nr):
+            for i in range(m):
+                for a in range(s):
+                    sg = 1.0 if a == 0 else -1.0
+                    top = s * i + a
+                    bot = s * (n - 1 - i) + a
+                    x = e[r, top]
+                    y = o[r, top]
+                    out[r, top] = (x + y) * _R2
+                    out[r, bot] = sg * (x - y) * _R2
+            if n % 2:
+                out[r, m * s] = e[r, m * s]
+                if s == 2:
+                    out[r, m * s + 1] = o[r, m * s]

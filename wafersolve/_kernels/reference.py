@@ -138,15 +138,69 @@ def prolong_smooth(xc, x, b, ix0, ix1, wx0, wx1, jy0, jy1, wy0, wy1, tmp, cx, cy
 
 
 # -- _kron.pyx ------------------------------------------------------------------------------------
-def csr_apply_last(indptr, indices, data, x, out):
+def _band_matrix(kind, off, band, ncol):
     import scipy.sparse as sp
 
-    m = sp.csr_matrix((data, indices, indptr), shape=(out.shape[1], x.shape[1]))
-    out[...] = (m @ x.T).T
+    w, ni = band.shape
+    i = np.repeat(np.arange(ni), w)
+    k = np.tile(np.arange(w), ni)
+    start = {0: i + off, 1: 2 * i + off, 2: i // 2 + off}[kind]
+    j = start + k
+    keep = (j >= 0) & (j < ncol)
+    return sp.csr_matrix((band.T.ravel()[keep], (i[keep], j[keep])), shape=(ni, ncol))
 
 
-def csr_apply_first_add(indptr, indices, data, x, out):
-    import scipy.sparse as sp
+def band_apply_last(kind, off, band, x, out):
+    out[...] = (_band_matrix(kind, off, band, x.shape[1]) @ x.T).T
 
-    m = sp.csr_matrix((data, indices, indptr), shape=(out.shape[0], x.shape[0]))
-    out += m @ x
+
+def band_apply_first_add(kind, off, band, x, out):
+    out += _band_matrix(kind, off, band, x.shape[0]) @ x
+
+
+def kron_sum(out, xs, kinds_x, offs_x, bands_x, kinds_y, offs_y, bands_y, chunk=16):
+    out[...] = 0.0
+    for x, kx, ox, bx, ky, oy, by in zip(xs, kinds_x, offs_x, bands_x, kinds_y, offs_y, bands_y,
+                                         strict=True):
+        t = (_band_matrix(kx, ox, bx, x.shape[1]) @ x.T).T
+        out += _band_matrix(ky, oy, by, t.shape[0]) @ t
+
+
+def _fold_pairs(n, s):
+    m = n // 2
+    top = np.array([s * i + a for i in range(m) for a in range(s)], dtype=int)
+    bot = np.array([s * (n - 1 - i) + a for i in range(m) for a in range(s)], dtype=int)
+    sign = np.array([1.0 if a == 0 else -1.0 for _i in range(m) for a in range(s)])
+    return m, top, bot, sign
+
+
+def fold_first(R, s, e, o):
+    n = R.shape[0] // s
+    m, top, bot, sign = _fold_pairs(n, s)
+    c = np.sqrt(0.5)
+    e[:m * s] = (R[top] + sign[:, None] * R[bot]) * c
+    o[:m * s] = (R[top] - sign[:, None] * R[bot]) * c
+    if n % 2:
+        e[m * s] = R[m * s]
+        if s == 2:
+            o[m * s] = R[m * s + 1]
+
+
+def fold_last(R, s, e, o):
+    fold_first(R.T, s, e.T, o.T)
+
+
+def unfold_first(e, o, s, out):
+    n = out.shape[0] // s
+    m, top, bot, sign = _fold_pairs(n, s)
+    c = np.sqrt(0.5)
+    out[top] = (e[:m * s] + o[:m * s]) * c
+    out[bot] = sign[:, None] * (e[:m * s] - o[:m * s]) * c
+    if n % 2:
+        out[m * s] = e[m * s]
+        if s == 2:
+            out[m * s + 1] = o[m * s]
+
+
+def unfold_last(e, o, s, out):
+    unfold_first(e.T, o.T, s, out.T)

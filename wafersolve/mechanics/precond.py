@@ -9,7 +9,9 @@ term approximated by the diagonal of K1 in that basis, its Rayleigh quotient), a
 cross-terms), between membranes and bending (B matrices, spring moment arms). So the
 preconditioner is, mode by mode, a small (laminates x laminates) matrix per field, inverted
 once; applying it costs two dense transforms per field each way (BLAS), O(n^3) for n x n nodes,
-in double or (``dtype=np.float32``, for large meshes) single precision.
+in double or (``dtype=np.float32``, for large meshes) single precision. On a mesh that is its
+own mirror image (the usual case: a uniform wafer grid) the 1D eigenvectors are even or odd, so
+each transform is a fold plus two dense products of half the size: half the flops.
 
 Rigid-body modes (u, v translation, w lift and tilt) are zero modes of the preconditioner too
 (the 1D null spaces are rotated so that they are exactly the constant and linear functions), and
@@ -19,9 +21,9 @@ Example
 -------
 >>> import numpy as np
 >>> from wafersolve.mechanics.fem1d import Mesh1D
->>> b = Basis1D.build(Mesh1D(np.linspace(0.0, 1.0, 5)), "H")
->>> b.V.shape, bool(np.allclose(b.lam[:2], 0.0))
-((10, 10), True)
+>>> b = Basis1D.build(Mesh1D(np.linspace(0.0, 1.0, 5)), "H")   # symmetric: even and odd
+>>> b.V.shape, b.We.shape, int(np.sum(b.lam == 0.0))             # modes; constant and linear
+((10, 10), (5, 5), 2)
 """
 
 from __future__ import annotations
@@ -31,40 +33,137 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as sla
 
+from .._kernels import _kron
 from .assemble import Layout, interface_strains
 from .fem1d import Mesh1D
 from .model import MechModel
 
 
+def mirror_symmetric(mesh: Mesh1D) -> bool:
+    """True when the mesh is its own mirror image about its centre (to round-off)."""
+    x = mesh.nodes_m
+    return bool(np.allclose(x + x[::-1], x[0] + x[-1], rtol=0,
+                            atol=1e-12 * max(float(x[-1] - x[0]), 1e-300)))
+
+
 @dataclass(frozen=True, eq=False)
 class Basis1D:
-    """Generalized eigenvectors ``V`` (M0-orthonormal) of a 1D space with eigenvalues ``lam``
-    (of K1 for "L", K2 for "H") and ``mu`` = diag(V^T K1 V)."""
+    """Generalized eigenvectors (M0-orthonormal) of a 1D space with eigenvalues ``lam`` (of K1
+    for "L", K2 for "H") and ``mu`` = diag(V^T K1 V).
 
-    V: np.ndarray
+    On a mirror-symmetric mesh the 1D matrices commute with the reflection (node order reversed,
+    slopes negated), so the eigenvectors split into even and odd ones: ``V = [Qe We, Qo Wo]``,
+    with ``Qe``, ``Qo`` the orthonormal fold onto the even and odd subspaces and ``We``, ``Wo``
+    dense of half the size. Each transform then costs half the flops of a dense ``V`` (and the
+    eigenproblems an eighth). ``We`` is None on a mesh that is not symmetric; ``V`` is then the
+    dense basis.
+    """
+
+    space: str
     lam: np.ndarray
     mu: np.ndarray
+    V: np.ndarray | None = None
+    We: np.ndarray | None = None
+    Wo: np.ndarray | None = None
+
+    @property
+    def stride(self) -> int:
+        return 1 if self.space == "L" else 2
 
     @classmethod
-    def build(cls, mesh: Mesh1D, space: str) -> Basis1D:
+    def build(cls, mesh: Mesh1D, space: str, *, split: bool | None = None) -> Basis1D:
         M0 = mesh.matrix(space, 0, space, 0).toarray()
         K1 = mesh.matrix(space, 1, space, 1).toarray()
         K = K1 if space == "L" else mesh.matrix(space, 2, space, 2).toarray()
-        lam, V = sla.eigh(K, M0)
-        # The null space is known exactly: constants for K1 of "L", constants and linear
-        # functions for K2 of "H" (its eigenvalues come out ~1e-16 x the largest, while the
-        # first true mode of a fine mesh can be below 1e-11 x the largest: no threshold).
-        null = np.arange(1 if space == "L" else 2)
-        if null.size > 1:  # rotate the null space so that K1 is diagonal on it
-            sub = V[:, null]
-            mu_sub, R = np.linalg.eigh(sub.T @ K1 @ sub)
-            V[:, null] = sub @ R
+        split = mirror_symmetric(mesh) if split is None else split
+        s = 1 if space == "L" else 2
+        if split:
+            n = mesh.n_nodes
+            Qe, Qo = _fold_matrices(n, s)
+            le, We = sla.eigh(Qe.T @ K @ Qe, Qe.T @ M0 @ Qe)
+            lo, Wo = sla.eigh(Qo.T @ K @ Qo, Qo.T @ M0 @ Qo)
+            lam = np.concatenate([le, lo])
+            V = np.hstack([Qe @ We, Qo @ Wo])
+            # the null space: the constant is even (first even mode), the linear function odd
+            null = [0] if space == "L" else [0, le.size]
+        else:
+            lam, V = sla.eigh(K, M0)
+            null = list(range(1 if space == "L" else 2))
+            We = Wo = None
+            # The null space is known exactly: constants for K1 of "L", constants and linear
+            # functions for K2 of "H" (eigenvalues ~1e-16 x the largest, while the first true
+            # mode of a fine mesh can be below 1e-11 x the largest: no threshold). Rotate it so
+            # that K1 is diagonal on it.
+            if len(null) > 1:
+                sub = V[:, null]
+                _mu, R = np.linalg.eigh(sub.T @ K1 @ sub)
+                V[:, null] = sub @ R
         lam[null] = 0.0
-        mu = np.einsum("ij,ij->j", V, K1 @ V)
-        if space == "L":
-            mu = lam.copy()
-        mu[0] = 0.0  # the constant function (first after the rotation): exactly no slope
-        return cls(V, lam, mu)
+        mu = lam.copy() if space == "L" else np.einsum("ij,ij->j", V, K1 @ V)
+        mu[null[0]] = 0.0  # the constant function: exactly no slope
+        return cls(space, lam, mu, V=V, We=We, Wo=Wo)
+
+    def with_dtype(self, dtype) -> Basis1D:
+        cast = (lambda a: None if a is None else np.ascontiguousarray(a, dtype=dtype))
+        return Basis1D(self.space, self.lam, self.mu, V=cast(self.V) if self.We is None else None,
+                       We=cast(self.We), Wo=cast(self.Wo))
+
+    # -- transforms, block by block: [V] (dense) or [We, Wo] (after the even/odd fold) ------
+    @property
+    def blocks(self) -> list[np.ndarray]:
+        return [self.V] if self.We is None else [self.We, self.Wo]
+
+    @property
+    def block_slices(self) -> list[slice]:
+        """Where each block's modes sit in ``lam`` and ``mu``."""
+        if self.We is None:
+            return [slice(0, self.lam.size)]
+        ne = self.We.shape[1]
+        return [slice(0, ne), slice(ne, self.lam.size)]
+
+    def fold_last(self, R: np.ndarray) -> list[np.ndarray]:
+        """[R Qe, R Qo] (or [R] without the fold)."""
+        if self.We is None:
+            return [R]
+        e = np.empty((R.shape[0], self.We.shape[0]), dtype=R.dtype)
+        o = np.empty((R.shape[0], self.Wo.shape[0]), dtype=R.dtype)
+        _kron.fold_last(R, self.stride, e, o)
+        return [e, o]
+
+    def fold_first(self, R: np.ndarray) -> list[np.ndarray]:
+        """[Qe^T R, Qo^T R] (or [R])."""
+        if self.We is None:
+            return [R]
+        e = np.empty((self.We.shape[0], R.shape[1]), dtype=R.dtype)
+        o = np.empty((self.Wo.shape[0], R.shape[1]), dtype=R.dtype)
+        _kron.fold_first(R, self.stride, e, o)
+        return [e, o]
+
+    def unfold_last(self, parts: list[np.ndarray]) -> np.ndarray:
+        """e Qe^T + o Qo^T: the transpose (and inverse) of :meth:`fold_last`."""
+        if self.We is None:
+            return parts[0]
+        out = np.empty((parts[0].shape[0], self.lam.size), dtype=parts[0].dtype)
+        _kron.unfold_last(parts[0], parts[1], self.stride, out)
+        return out
+
+    def unfold_first(self, parts: list[np.ndarray]) -> np.ndarray:
+        """Qe e + Qo o: the transpose (and inverse) of :meth:`fold_first`."""
+        if self.We is None:
+            return parts[0]
+        out = np.empty((self.lam.size, parts[0].shape[1]), dtype=parts[0].dtype)
+        _kron.unfold_first(parts[0], parts[1], self.stride, out)
+        return out
+
+
+def _fold_matrices(n: int, s: int) -> tuple[np.ndarray, np.ndarray]:
+    """Dense ``Qe``, ``Qo`` (dofs x even, dofs x odd) of the fold the transforms use."""
+    m = n // 2
+    ne = m * s + (1 if n % 2 else 0)
+    no = m * s + (1 if n % 2 and s == 2 else 0)
+    e, o = np.empty((ne, n * s)), np.empty((no, n * s))
+    _kron.fold_first(np.eye(n * s), s, e, o)
+    return e.T, o.T
 
 
 class FastDiagonalPreconditioner:
@@ -74,45 +173,57 @@ class FastDiagonalPreconditioner:
         self.model, self.layout = model, layout
         self.dtype = np.dtype(dtype)
         self.bx = {s: Basis1D.build(model.mesh_x, s) for s in ("L", "H")}
-        self.by = {s: Basis1D.build(model.mesh_y, s) for s in ("L", "H")}
+        same = (model.mesh_y.n_nodes == model.mesh_x.n_nodes
+                and np.array_equal(model.mesh_y.nodes_m, model.mesh_x.nodes_m))
+        self.by = self.bx if same else {s: Basis1D.build(model.mesh_y, s) for s in ("L", "H")}
         n = len(model.laminates)
         Lx, Ly = self.bx["L"], self.by["L"]
         Hx, Hy = self.bx["H"], self.by["H"]
         lxL, lyL = Lx.lam[None, :], Ly.lam[:, None]
         shape_L = (Ly.lam.size, Lx.lam.size)
         shape_H = (Hy.lam.size, Hx.lam.size)
-        Pu = np.zeros((*shape_L, n, n))
-        Pv = np.zeros((*shape_L, n, n))
-        Pw = np.zeros((*shape_H, n, n))
+        # mode matrices, stored entry-major: P[i, j] is the (y modes, x modes) array of entry
+        # (laminate i, laminate j)
+        Pu = np.zeros((n, n, *shape_L))
+        Pv = np.zeros((n, n, *shape_L))
+        Pw = np.zeros((n, n, *shape_H))
         for i, lam in enumerate(model.laminates):
             A11, A12, A22, A66 = lam.A
             D11, D12, D22, D66 = lam.D
-            Pu[..., i, i] += A11 * lxL + A66 * lyL
-            Pv[..., i, i] += A22 * lyL + A66 * lxL
-            Pw[..., i, i] += (D11 * Hx.lam[None, :] + D22 * Hy.lam[:, None]
+            Pu[i, i] += A11 * lxL + A66 * lyL
+            Pv[i, i] += A22 * lyL + A66 * lxL
+            Pw[i, i] += (D11 * Hx.lam[None, :] + D22 * Hy.lam[:, None]
                               + (2 * D12 + 4 * D66) * Hy.mu[:, None] * Hx.mu[None, :])
+        # modes where no laminate has stiffness of its own (rigid-body modes of the 1D spaces):
+        # only there can the spring coupling leave the mode matrix singular
+        rigid = {"u": Pu[0, 0] == 0.0, "v": Pv[0, 0] == 0.0, "w": Pw[0, 0] == 0.0}
         for k, spring in enumerate(model.springs):
             a, b = spring.lower, spring.upper
             ks, kn = spring.k_shear_Pa_per_m, spring.k_normal_Pa_per_m
             gx, _gy, _gap = interface_strains(model, k)
             c = {op.lam: coef for coef, op in gx if op.field == "w"}  # moment-arm coefficients
             for P in (Pu, Pv):
-                P[..., a, a] += ks
-                P[..., b, b] += ks
-                P[..., a, b] -= ks
-                P[..., b, a] -= ks
+                P[a, a] += ks
+                P[b, b] += ks
+                P[a, b] -= ks
+                P[b, a] -= ks
             slope = Hx.mu[None, :] + Hy.mu[:, None]  # w_x^2 + w_y^2 (diagonal approximation)
-            Pw[..., a, a] += kn + ks * c[a] ** 2 * slope
-            Pw[..., b, b] += kn + ks * c[b] ** 2 * slope
-            Pw[..., a, b] += -kn + ks * c[a] * c[b] * slope
-            Pw[..., b, a] += -kn + ks * c[a] * c[b] * slope
-        # (laminate i, laminate j) -> (y modes, x modes) contiguous arrays of the inverse
+            Pw[a, a] += kn + ks * c[a] ** 2 * slope
+            Pw[b, b] += kn + ks * c[b] ** 2 * slope
+            Pw[a, b] += -kn + ks * c[a] * c[b] * slope
+            Pw[b, a] += -kn + ks * c[a] * c[b] * slope
+        # field -> {(y block, x block): [[the inverse's entry (laminate i, laminate j) as a
+        # contiguous (y modes, x modes) array]]}
         dt = self.dtype
-        self.inv = {f: [[np.ascontiguousarray(P[..., i, j], dtype=dt) for j in range(n)]
-                        for i in range(n)]
-                    for f, P in (("u", _pinv(Pu)), ("v", _pinv(Pv)), ("w", _pinv(Pw)))}
-        self.V = {(axis, s): np.ascontiguousarray(b[s].V, dtype=dt)
-                  for axis, b in (("x", self.bx), ("y", self.by)) for s in ("L", "H")}
+        self.inv = {}
+        for f, P, s in (("u", _pinv(Pu, rigid["u"]), "L"), ("v", _pinv(Pv, rigid["v"]), "L"),
+                        ("w", _pinv(Pw, rigid["w"]), "H")):
+            self.inv[f] = {(jy, jx): [[np.ascontiguousarray(P[i, j, sy, sx], dtype=dt)
+                                       for j in range(n)] for i in range(n)]
+                           for jy, sy in enumerate(self.by[s].block_slices)
+                           for jx, sx in enumerate(self.bx[s].block_slices)}
+        self.tx = {s: b.with_dtype(dt) for s, b in self.bx.items()}
+        self.ty = self.tx if same else {s: b.with_dtype(dt) for s, b in self.by.items()}
 
     def __call__(self, r: np.ndarray) -> np.ndarray:
         lay = self.layout
@@ -121,20 +232,73 @@ class FastDiagonalPreconditioner:
         dt = self.dtype
         for field in ("u", "v", "w"):
             s = "H" if field == "w" else "L"
-            Vx, Vy = self.V[("x", s)], self.V[("y", s)]
+            bx, by = self.tx[s], self.ty[s]
             inv = self.inv[field]
-            hat = [Vy.T @ lay.view(r, field, j).astype(dt) @ Vx for j in range(n)]
+            hat = [self._forward(bx, by, lay.view(r, field, j).astype(dt)) for j in range(n)]
             for i in range(n):
-                sol = inv[i][0] * hat[0]
-                for j in range(1, n):
-                    sol += inv[i][j] * hat[j]
-                lay.view(z, field, i)[...] = Vy @ sol @ Vx.T
+                sol = {}
+                for q in hat[0]:
+                    acc = inv[q][i][0] * hat[0][q]
+                    for j in range(1, n):
+                        acc += inv[q][i][j] * hat[j][q]
+                    sol[q] = acc
+                lay.view(z, field, i)[...] = self._back(bx, by, sol)
         return z
 
+    @staticmethod
+    def _forward(bx: Basis1D, by: Basis1D, R: np.ndarray) -> dict:
+        """Vy^T R Vx as blocks {(y block, x block): array}."""
+        out = {}
+        for jx, (part, Wx) in enumerate(zip(bx.fold_last(R), bx.blocks, strict=True)):
+            T = part @ Wx
+            for jy, (rows, Wy) in enumerate(zip(by.fold_first(T), by.blocks, strict=True)):
+                out[(jy, jx)] = Wy.T @ rows
+        return out
 
-def _pinv(P: np.ndarray) -> np.ndarray:
-    """Stacked pseudo-inverses of small symmetric matrices (zero modes get zero weight)."""
-    w, U = np.linalg.eigh(P)
-    top = max(float(np.abs(w).max()), 1e-300)  # one scale for all modes: a zero mode is zero
-    inv_w = np.where(w > 1e-13 * top, 1.0 / np.where(w == 0, 1.0, w), 0.0)
-    return np.einsum("...ik,...k,...jk->...ij", U, inv_w, U)
+    @staticmethod
+    def _back(bx: Basis1D, by: Basis1D, S: dict) -> np.ndarray:
+        """Vy S Vx^T from blocks (the transpose of :meth:`_forward`)."""
+        parts = []
+        for jx, Wx in enumerate(bx.blocks):
+            T = by.unfold_first([Wy @ S[(jy, jx)] for jy, Wy in enumerate(by.blocks)])
+            parts.append(T @ Wx.T)
+        return bx.unfold_last(parts)
+
+
+def _pinv(P: np.ndarray, rigid: np.ndarray) -> np.ndarray:
+    """Inverses of the small symmetric mode matrices ``P`` (n, n, modes...); where ``rigid``,
+    pseudo-inverses (zero modes get zero weight). Elsewhere every matrix is a positive diagonal
+    plus the positive semi-definite spring coupling, so a plain inverse is safe."""
+    out = _inv_small(P)  # rigid modes are overwritten below
+    if rigid.any():
+        sub = np.moveaxis(P[:, :, rigid], -1, 0)  # (k, n, n)
+        w, U = np.linalg.eigh(sub)
+        top = max(float(np.abs(P).max()), 1e-300)  # one scale for all modes: a zero is zero
+        inv_w = np.where(w > 1e-13 * top, 1.0 / np.where(w == 0, 1.0, w), 0.0)
+        out[:, :, rigid] = np.moveaxis(np.einsum("kia,ka,kja->kij", U, inv_w, U), 0, -1)
+    return out
+
+
+def _inv_small(P: np.ndarray) -> np.ndarray:
+    """Inverses of the matrices P[:, :, modes...] (entry-major, so every entry is one
+    contiguous array): the adjugate formula up to 3 x 3, else LAPACK. A singular matrix gives
+    non-finite entries (the caller overwrites its rigid modes)."""
+    n = P.shape[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if n == 1:
+            return 1.0 / P
+        if n == 2:
+            det = P[0, 0] * P[1, 1] - P[0, 1] * P[1, 0]
+            return np.stack([np.stack([P[1, 1], -P[0, 1]]), np.stack([-P[1, 0], P[0, 0]])]) / det
+        if n == 3:
+            cof = np.empty_like(P)
+            for i in range(3):
+                for j in range(3):
+                    r0, r1 = [k for k in range(3) if k != i]
+                    c0, c1 = [k for k in range(3) if k != j]
+                    cof[j, i] = (-1) ** (i + j) * (P[r0, c0] * P[r1, c1] - P[r0, c1] * P[r1, c0])
+            det = P[0, 0] * cof[0, 0] + P[0, 1] * cof[1, 0] + P[0, 2] * cof[2, 0]
+            return cof / det
+    rigid_free = np.moveaxis(P, (0, 1), (-2, -1))
+    inv = np.linalg.pinv(rigid_free, hermitian=True)  # singular rigid modes must not raise
+    return np.moveaxis(inv, (-2, -1), (0, 1))

@@ -33,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from .._kernels import _stencil
 from ..case.model import Case
 from ..errors import ConvergenceError, SolverError
 from ..grid import Grid
@@ -188,10 +189,12 @@ def rigid_modes(model: MechModel, system: MechSystem, supported: np.ndarray) -> 
     Y = model.mesh_y.nodes_m - model.mesh_y.nodes_m[_centre(model)[0]]
     XX, YY = np.meshgrid(X, Y)
     n = lay.n_dofs
-    modes = []
-    for comp in _shear_components(model):
+    shear, normal = _shear_components(model), _normal_components(model)
+    R = np.zeros((3 * len(shear) + 3 * len(normal), n))  # filled row by row, in place
+    row = 0
+    for comp in shear:
         for kind in ("u", "v", "spin"):
-            m = np.zeros(n)
+            m = R[row]
             for lam in comp:
                 if kind == "u":
                     lay.view(m, "u", lam)[...] = 1.0
@@ -200,14 +203,14 @@ def rigid_modes(model: MechModel, system: MechSystem, supported: np.ndarray) -> 
                 else:
                     lay.view(m, "u", lam)[...] = -YY
                     lay.view(m, "v", lam)[...] = XX
-            modes.append(m)
+            row += 1
     checked: list[int] = []
-    for comp in _normal_components(model):
+    for comp in normal:
         tilted = np.zeros(lay.n_laminates)
         tilted[comp] = 1.0
         shift = _tilt_shifts(model, tilted)
         for kind in ("lift", "tilt_x", "tilt_y"):
-            m = np.zeros(n)
+            m = R[row]
             for lam in comp:
                 w = lay.view(m, "w", lam)
                 if kind == "lift":
@@ -222,11 +225,10 @@ def rigid_modes(model: MechModel, system: MechSystem, supported: np.ndarray) -> 
                 field = "u" if kind == "tilt_x" else "v"
                 for lam in range(lay.n_laminates):
                     lay.view(m, field, lam)[...] = shift[lam]
-                checked.append(len(modes))
-            modes.append(m)
-    if not modes:
-        return np.zeros((0, n))
-    R = np.stack(modes)
+                checked.append(row)
+            row += 1
+    if row == 0:
+        return R
     if supported.size:
         R[:, supported] = 0.0
     op = system.operator()
@@ -270,38 +272,52 @@ def _free_mask(n: int, supported: np.ndarray) -> np.ndarray:
 
 # -- the two solvers -----------------------------------------------------------------------------
 def _solve_pcg(model: MechModel, system: MechSystem, supported: np.ndarray, say):
-    op = system.operator()
+    mask = _free_mask(system.layout.n_dofs, supported) if supported.size else None
+    b = system.f.copy()
+    if mask is not None:
+        b *= mask
+    if float(np.linalg.norm(b)) == 0.0:
+        return np.zeros_like(b), 0, (0.0,)
     dtype = np.float32 if system.layout.n_dofs > SINGLE_PRECISION_DOFS else np.float64
     precond = FastDiagonalPreconditioner(model, system.layout, dtype=dtype)
-    mask = _free_mask(system.layout.n_dofs, supported)
-    b = system.f * mask
+    return _pcg(system.operator(), precond, mask, b, say)
+
+
+def _pcg(op, precond, mask, b: np.ndarray, say):
+    """Preconditioned CG for op(x) = b (masked dofs held at zero) to RTOL: (x, iterations,
+    relative residual history). The operator, vectors and scalars are double precision: the
+    plate stiffness is too ill-conditioned for a single-precision operator (tried: the residual
+    of smooth modes drowns in its round-off)."""
+
+    def masked(v: np.ndarray) -> np.ndarray:
+        if mask is not None:
+            v *= mask
+        return v
+
     b_norm = float(np.linalg.norm(b))
     x = np.zeros_like(b)
-    if b_norm == 0.0:
-        return x, 0, (0.0,)
     r = b.copy()
-    z = precond(r) * mask
+    z = masked(precond(r))
     p = z.copy()
     rz = float(r @ z)
     history = [1.0]
     for it in range(1, MAX_ITERATIONS + 1):
-        q = op(p) * mask
+        q = masked(op(p))
         pq = float(p @ q)
         if not (pq > 0 and np.isfinite(pq)):
             raise SolverError(f"mechanics PCG breakdown at iteration {it} (p.Kp = {pq:.3e}): the "
                               "stiffness is not positive on the search direction")
-        alpha = rz / pq
-        x += alpha * p
-        r -= alpha * q
-        rel = float(np.linalg.norm(r)) / b_norm
+        rr, _rs = _stencil.cg_step(x, r, p, q, rz / pq)  # x += alpha p, r -= alpha q
+        rel = float(np.sqrt(rr)) / b_norm
         history.append(rel)
         if rel <= RTOL:
             return x, it, history
         if it % 50 == 0:
             say(f"mechanics: PCG iteration {it}, relative residual {rel:.1e}")
-        z = precond(r) * mask
+        z = masked(precond(r))
         rz_new = float(r @ z)
-        p = z + (rz_new / rz) * p
+        p *= rz_new / rz
+        p += z
         rz = rz_new
     raise ConvergenceError(f"mechanics PCG did not reach {RTOL:g} in {MAX_ITERATIONS} iterations",
                            history)
