@@ -104,7 +104,9 @@ class Basis1D:
         return cls(space, lam, mu, V=V, We=We, Wo=Wo)
 
     def with_dtype(self, dtype) -> Basis1D:
-        cast = (lambda a: None if a is None else np.ascontiguousarray(a, dtype=dtype))
+        def cast(a):
+            return None if a is None else np.ascontiguousarray(a, dtype=dtype)
+
         return Basis1D(self.space, self.lam, self.mu, V=cast(self.V) if self.We is None else None,
                        We=cast(self.We), Wo=cast(self.Wo))
 
