@@ -44,12 +44,13 @@ def beam(el: Elastic) -> Elastic:
 
 
 def make_case(layers, *, size_m=(0.215, 0.215), n=(8, 8), interfaces=(), support="free",
-              support_layer=None, preload_Pa=0.0, allowables=None, cell_size_m=None) -> Case:
+              support_layer=None, preload_Pa=0.0, allowables=None, cell_size_m=None,
+              outline_diameter_m=None) -> Case:
     """A case with ``layers`` = [(name, Elastic or None, thickness_m, cells), ...] bottom to top."""
     lay = tuple(Layer(nm, material(nm, el), t, c) for nm, el, t, c in layers)
     mech = Mechanics(stress_free_T_K=T0_K, interfaces=tuple(interfaces), support=support,
                      support_layer=support_layer, preload_Pa=preload_Pa,
-                     cell_size_m=cell_size_m)
+                     cell_size_m=cell_size_m, outline_diameter_m=outline_diameter_m)
     if allowables is not None:
         mech = replace(mech, allowables=allowables)
     tiles = (1, 1)

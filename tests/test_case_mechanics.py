@@ -367,6 +367,19 @@ def test_plate_without_elastic_data():
     ("cell_size_mm = 26.875", "preload_GPa = 1",
      "t.toml: mechanics.preload_GPa = 1: unknown unit suffix 'GPa', expected one of preload_Pa, "
      "preload_kPa, preload_MPa"),
+    ("cell_size_mm = 26.875", "outline_diameter_mm = 100",
+     "t.toml: mechanics.outline_diameter_mm = 100: expected a diameter >= half the wafer's "
+     "smaller side, 107.5 mm: the clipped outline must keep the centre of the footprint and most "
+     "of its area"),
+    ("cell_size_mm = 26.875", "outline_diameter_mm = -300",
+     "t.toml: mechanics.outline_diameter_mm = -300: expected a number > 0"),
+    ("cell_size_mm = 26.875", "outline_diametre_mm = 300",
+     "t.toml: mechanics.outline_diametre_mm = 300: unknown key, did you mean "
+     "'outline_diameter_mm'?"),
+    ("cell_size_mm = 26.875",
+     'outline_diameter_mm = 300\nsupport = "simply_supported"\nsupport_layer = "pcb"',
+     "t.toml: mechanics.outline_diameter_mm = 300: a clipped outline cannot be combined with "
+     "support = 'simply_supported' (the support holds the edges of the full rectangle)"),
 ])
 def test_mechanics_section_errors(old, new, expected):
     assert error(variant(old, new)) == expected
@@ -555,3 +568,11 @@ def test_the_documented_examples_load():
     case = load(text)
     assert case.layers[0].material.elastic.alpha_z_per_K == pytest.approx(50e-6)
     assert case.mechanics.interfaces[0].shear_stiffness_Pa_per_m == pytest.approx(1e9)
+
+
+def test_outline_diameter_is_read_in_any_length_unit():
+    assert load(variant("cell_size_mm = 26.875", "outline_diameter_mm = 300")
+                ).mechanics.outline_diameter_m == pytest.approx(0.3)
+    assert load(variant("cell_size_mm = 26.875", "outline_diameter_m = 0.3")
+                ).mechanics.outline_diameter_m == pytest.approx(0.3)
+    assert load().mechanics.outline_diameter_m is None

@@ -425,6 +425,8 @@ def format_mechanics(mech) -> str:
     >>> print(format_mechanics(mech))     # doctest: +SKIP
     mechanics: ...
     """
+    import numpy as np  # NaN-aware maxima: a clipped outline leaves NaN outside it
+
     info = mech.info
     width = max([len(x.name) for x in (*mech.layers, *mech.interfaces)] + [5])
     rows = [
@@ -434,18 +436,18 @@ def format_mechanics(mech) -> str:
                        f"{'|u| max µm':>10}  {'bow µm':>8}"),
     ]
     for lay in mech.layers:
-        u = float((lay.u_m**2 + lay.v_m**2).max()) ** 0.5
-        rows.append(_row("", f"{lay.name:<{width}}  {float(lay.sigma_1_Pa.max()) / 1e6:>10.2f}  "
-                             f"{float(lay.sigma_2_Pa.min()) / 1e6:>10.2f}  {u * 1e6:>10.1f}  "
+        u = float(np.nanmax(lay.u_m**2 + lay.v_m**2)) ** 0.5
+        rows.append(_row("", f"{lay.name:<{width}}  {float(np.nanmax(lay.sigma_1_Pa)) / 1e6:>10.2f}  "
+                             f"{float(np.nanmin(lay.sigma_2_Pa)) / 1e6:>10.2f}  {u * 1e6:>10.1f}  "
                              f"{lay.bow_m * 1e6:>8.1f}"))
     rows.append(_row("interfaces", f"{'layer':<{width}}  {'kind':<9}  {'slide µm':>8}  "
                                    f"{'γ max':>7}  {'gap change µm':>17}"))
     for itf in mech.interfaces:
-        gamma = "-" if itf.shear_strain is None else f"{float(itf.shear_strain.max()):.4f}"
+        gamma = "-" if itf.shear_strain is None else f"{float(np.nanmax(itf.shear_strain)):.4f}"
         gap = "-" if itf.gap_change_m is None else (
-            f"{float(itf.gap_change_m.min()) * 1e6:+.2f} .. {float(itf.gap_change_m.max()) * 1e6:+.2f}")
+            f"{float(np.nanmin(itf.gap_change_m)) * 1e6:+.2f} .. {float(np.nanmax(itf.gap_change_m)) * 1e6:+.2f}")
         rows.append(_row("", f"{itf.name:<{width}}  {itf.kind:<9}  "
-                             f"{float(itf.displacement_m.max()) * 1e6:>8.1f}  {gamma:>7}  {gap:>17}"))
+                             f"{float(np.nanmax(itf.displacement_m)) * 1e6:>8.1f}  {gamma:>7}  {gap:>17}"))
     for chk in mech.checks:
         scale, unit = {"stress": (1e-6, " MPa"), "length": (1e6, " µm")}.get(chk.quantity, (1, ""))
         sign = "<=" if chk.limit == "max" else ">="

@@ -143,7 +143,9 @@ def _mechanics(m: dict) -> str:
             ("support", m.get("support", "-") + (f" ({m['support_layer']})"
                                                   if m.get("support_layer") else "")),
             ("mechanics cell size", _mm(m.get("cell_size_m"))),
-            ("preload", f"{_num((m.get('preload_Pa') or 0) / 1e3)} kPa")]
+            ("preload", f"{_num((m.get('preload_Pa') or 0) / 1e3)} kPa"),
+            ("mechanics outline", "full rectangle" if m.get("outline_diameter_m") is None
+             else f"clipped to a {_mm(m['outline_diameter_m'])} circle")]
     allow = m.get("allowables") or {}
     for layer, sigma in (allow.get("stress_Pa") or {}).items():
         rows.append((f"allowed stress, {layer}", f"{sigma / 1e6:.4g} MPa"))

@@ -204,7 +204,7 @@ class LayerMechanics:
     @property
     def bow_m(self) -> float:
         """Peak-to-valley deflection over the layer."""
-        return float(self.w_m.max() - self.w_m.min())
+        return float(np.nanmax(self.w_m) - np.nanmin(self.w_m))
 
 
 @dataclass(frozen=True, eq=False)
@@ -308,21 +308,21 @@ class MechanicsResult:
         }
         for lay in self.layers:
             p = f"mech_layer_{lay.name}_"
-            out[p + "sigma_1_max_Pa"] = float(lay.sigma_1_Pa.max())
-            out[p + "sigma_2_min_Pa"] = float(lay.sigma_2_Pa.min())
-            out[p + "von_mises_max_Pa"] = float(lay.von_mises_Pa.max())
-            out[p + "u_inplane_max_m"] = float(np.hypot(lay.u_m, lay.v_m).max())
-            out[p + "w_min_m"] = float(lay.w_m.min())
-            out[p + "w_max_m"] = float(lay.w_m.max())
+            out[p + "sigma_1_max_Pa"] = float(np.nanmax(lay.sigma_1_Pa))
+            out[p + "sigma_2_min_Pa"] = float(np.nanmin(lay.sigma_2_Pa))
+            out[p + "von_mises_max_Pa"] = float(np.nanmax(lay.von_mises_Pa))
+            out[p + "u_inplane_max_m"] = float(np.nanmax(np.hypot(lay.u_m, lay.v_m)))
+            out[p + "w_min_m"] = float(np.nanmin(lay.w_m))
+            out[p + "w_max_m"] = float(np.nanmax(lay.w_m))
             out[p + "bow_m"] = lay.bow_m
         for itf in self.interfaces:
             p = f"mech_interface_{itf.name}_"
-            out[p + "displacement_max_m"] = float(itf.displacement_m.max())
+            out[p + "displacement_max_m"] = float(np.nanmax(itf.displacement_m))
             if itf.shear_strain is not None:
-                out[p + "shear_strain_max"] = float(itf.shear_strain.max())
+                out[p + "shear_strain_max"] = float(np.nanmax(itf.shear_strain))
             if itf.gap_change_m is not None:
-                out[p + "gap_change_min_m"] = float(itf.gap_change_m.min())
-                out[p + "gap_change_max_m"] = float(itf.gap_change_m.max())
+                out[p + "gap_change_min_m"] = float(np.nanmin(itf.gap_change_m))
+                out[p + "gap_change_max_m"] = float(np.nanmax(itf.gap_change_m))
         for chk in self.checks:
             p = f"check_{chk.name}_"
             out[p + "actual" + _unit_suffix(chk.quantity)] = chk.actual

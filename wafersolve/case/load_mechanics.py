@@ -235,7 +235,8 @@ def parse_mechanics(sec: Section | None, *, layers: tuple[Layer, ...], wafer: Wa
     if sec is None:
         return None
     sec.allow({"support", "support_layer", "interfaces", "allowables"},
-              {"stress_free_T": "temperature", "cell_size": "length", "preload": "pressure"})
+              {"stress_free_T": "temperature", "cell_size": "length", "preload": "pressure",
+               "outline_diameter": "length"})
     stress_free_T_K = sec.quantity("stress_free_T", required=False, default=298.15)
     if not stress_free_T_K > 0:
         key = sec.unit_key("stress_free_T")[0]
@@ -248,6 +249,7 @@ def parse_mechanics(sec: Section | None, *, layers: tuple[Layer, ...], wafer: Wa
     support, support_layer = _support(sec, plates, springs)
     preload_Pa = sec.quantity("preload", required=False, default=0.0, check=">=0")
     allowables = _allowables(sec.table("allowables"), plates, springs)
+    outline = _outline(sec, wafer, support)
     return Mechanics(
         stress_free_T_K=stress_free_T_K,
         interfaces=interfaces,
@@ -256,7 +258,26 @@ def parse_mechanics(sec: Section | None, *, layers: tuple[Layer, ...], wafer: Wa
         support=support,
         support_layer=support_layer,
         preload_Pa=preload_Pa,
+        outline_diameter_m=outline,
     )
+
+
+def _outline(sec: Section, wafer: Wafer, support: str) -> float | None:
+    diameter = sec.quantity("outline_diameter", required=False, check=">0")
+    if diameter is None:
+        return None
+    key, suffix = sec.unit_key("outline_diameter")
+    smallest = min(wafer.size_m)
+    if diameter < 0.5 * smallest:
+        raise CaseError(sec.path, sec.field(key), sec.data[key], (
+            f"a diameter >= half the wafer's smaller side, "
+            f"{from_si(0.5 * smallest, 'length', suffix):g} {suffix}"), detail=(
+            "the clipped outline must keep the centre of the footprint and most of its area"))
+    if support == "simply_supported":
+        raise CaseError(sec.path, sec.field(key), sec.data[key], detail=(
+            "a clipped outline cannot be combined with support = 'simply_supported' (the "
+            "support holds the edges of the full rectangle)"))
+    return diameter
 
 
 def _cell_size(sec: Section, wafer: Wafer, grid: GridSpec) -> float | None:

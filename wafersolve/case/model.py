@@ -351,6 +351,9 @@ class Mechanics:
     held only at its centre against rigid motion) or ``"simply_supported"``: the edges of the
     laminate containing ``support_layer`` are held at w = 0 (a frame). ``preload_Pa``: a
     uniform clamping pressure that compresses every interface with a normal stiffness.
+    ``outline_diameter_m``: when set, the mechanics domain is the footprint clipped to a circle of
+    this diameter centred on it (the round wafer a square engine is cut from, or a disk):
+    mechanics cells whose centre lies outside carry no stiffness and no load.
     """
 
     stress_free_T_K: float = 298.15  # assembly temperature: no thermal strain at this T
@@ -360,6 +363,7 @@ class Mechanics:
     support: str = "free"  # one of SUPPORTS
     support_layer: str | None = None
     preload_Pa: float = 0.0
+    outline_diameter_m: float | None = None
 
     def interface(self, layer: str) -> MechInterface | None:
         """The interface definition of stack layer ``layer``, or None if it is a plate."""

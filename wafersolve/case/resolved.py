@@ -144,6 +144,8 @@ def _mechanics(m: Mechanics) -> dict:
         "support": m.support,
         "support_layer": m.support_layer,
         "preload_Pa": float(m.preload_Pa),
+        "outline_diameter_m": (None if m.outline_diameter_m is None
+                               else float(m.outline_diameter_m)),
         "interfaces": [
             {"layer": i.layer, "kind": i.kind,
              "shear_stiffness_Pa_per_m": float(i.shear_stiffness_Pa_per_m),

@@ -101,15 +101,33 @@ class MechSystem:
     layout: Layout
     terms: _Terms
     f: np.ndarray
+    outside: sp.csr_matrix | None = None  # stiffness of the cells outside a clipped outline
 
     @property
     def K(self) -> sp.csr_matrix:
         """The assembled sparse matrix (built on each access: small problems and tests only)."""
-        return self.terms.sparse()
+        K = self.terms.sparse()
+        return K if self.outside is None else (K - self.outside).tocsr()
 
     def operator(self) -> KronOperator:
         """The matrix-free operator x -> K x."""
-        return KronOperator(self.terms)
+        return KronOperator(self.terms, self.outside)
+
+    def inactive_dofs(self) -> np.ndarray:
+        """Dofs that no cell inside the outline touches (none without a clipped outline): they
+        carry no stiffness and are held at zero."""
+        model, lay = self.model, self.layout
+        if not model.clipped:
+            return np.zeros(0, dtype=np.intp)
+        act = np.pad(model.active, 1)
+        node = act[:-1, :-1] | act[:-1, 1:] | act[1:, :-1] | act[1:, 1:]  # (nodes y, nodes x)
+        out = []
+        for lam in range(lay.n_laminates):
+            for f in FIELDS:
+                s = STRIDE[SPACE[f]]
+                dead = ~np.repeat(np.repeat(node, s, axis=0), s, axis=1)
+                out.append(lay.offset(f, lam) + np.flatnonzero(dead.ravel()))
+        return np.concatenate(out).astype(np.intp)
 
 
 def membrane_bending_strains(lam: int) -> list[list[tuple[float, Op]]]:
@@ -172,6 +190,33 @@ class _Terms:
                                (oi.space, oi.dy, oj.space, oj.dy),
                                (oi.space, oi.dx, oj.space, oj.dx))
                         self.terms[key] = self.terms.get(key, 0.0) + C[i, j] * ci * cj
+
+    def outside(self, active: np.ndarray) -> sp.csr_matrix:
+        """The stiffness the cells with ``active`` False would carry, assembled element by
+        element (what a clipped outline subtracts from the full-rectangle operator)."""
+        mesh_x, mesh_y, lay = self.model.mesh_x, self.model.mesh_y, self.layout
+        jc, ic = np.nonzero(~active)
+        rows, cols, vals = [], [], []
+        for (f1, l1, f2, l2, ky, kx), c in self.terms.items():
+            ey = mesh_y.element_matrices(*ky)[jc]  # (cells, a, a')
+            ex = mesh_x.element_matrices(*kx)[ic]  # (cells, b, b')
+            s1, s2 = SPACE[f1], SPACE[f2]
+            ry, rx = mesh_y.dof_map(s1)[jc], mesh_x.dof_map(s1)[ic]  # (cells, a), (cells, b)
+            cy, cx = mesh_y.dof_map(s2)[jc], mesh_x.dof_map(s2)[ic]
+            r = lay.offset(f1, l1) + ry[:, :, None] * lay.shape(f1)[1] + rx[:, None, :]
+            k = lay.offset(f2, l2) + cy[:, :, None] * lay.shape(f2)[1] + cx[:, None, :]
+            v = c * np.einsum("nac,nbd->nabcd", ey, ex)
+            shape = v.shape
+            rows.append(np.broadcast_to(r[:, :, :, None, None], shape).ravel())
+            cols.append(np.broadcast_to(k[:, None, None, :, :], shape).ravel())
+            vals.append(v.ravel())
+        n = lay.n_dofs
+        if not rows:
+            return sp.csr_matrix((n, n))
+        m = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(n, n)).tocsr()
+        m.sum_duplicates()
+        return m
 
     def sparse(self) -> sp.csr_matrix:
         """The assembled global matrix (for direct solves and tests)."""
@@ -238,13 +283,15 @@ class KronOperator:
     Terms of one output field sharing an input field and an x factor share one product
     X Mx^T; their y factors are summed (with their coefficients) into one banded matrix. Each
     output field is one compiled call (:func:`wafersolve._kernels._kron.kron_sum`) that builds
-    the field in blocks of rows, so the intermediate products stay in cache.
+    the field in blocks of rows, so the intermediate products stay in cache. With a clipped
+    outline, the (sparse) stiffness of the cells outside it is subtracted.
     """
 
     CHUNK_ROWS = 64  # output rows per block: measured best at 32-128 on a 430 x 430 mesh
 
-    def __init__(self, terms: _Terms):
+    def __init__(self, terms: _Terms, outside: sp.csr_matrix | None = None):
         self.layout = terms.layout
+        self.outside = outside
         mesh_x, mesh_y = terms.model.mesh_x, terms.model.mesh_y
         grouped: dict[tuple, dict[tuple, sp.csr_matrix]] = {}
         for (f1, l1, f2, l2, ky, kx), c in terms.terms.items():
@@ -283,6 +330,8 @@ class KronOperator:
                            [by.off for _f, _l, _bx, by in contributions],
                            [by.band for _f, _l, _bx, by in contributions],
                            self.CHUNK_ROWS)
+        if self.outside is not None:
+            y -= self.outside @ x
         return y
 
 
@@ -309,7 +358,8 @@ def assemble(model: MechModel) -> MechSystem:
             blocks.add_form(ks, [gy])
         if spring.k_normal_Pa_per_m > 0:
             blocks.add_form(np.array([[spring.k_normal_Pa_per_m]]), [gap])
-    return MechSystem(model, layout, blocks, f)
+    outside = blocks.outside(model.active) if model.clipped else None
+    return MechSystem(model, layout, blocks, f, outside)
 
 
 def _add_cell_load(model: MechModel, layout: Layout, f: np.ndarray, op: Op,

@@ -118,9 +118,7 @@ class Mesh1D:
         """Assembled ``∫ d^a1 phi_i(s1) d^a2 phi_j(s2) dx`` (rows: s1 dofs, columns: s2 dofs)."""
         key = (s1, a1, s2, a2)
         if key not in self._cache:
-            b1 = basis(s1, a1, GAUSS_XI, self.h_m)
-            b2 = basis(s2, a2, GAUSS_XI, self.h_m)
-            local = np.einsum("eq,eqi,eqj->eij", self._weights, b1, b2)
+            local = self.element_matrices(s1, a1, s2, a2)
             d1, d2 = self.dof_map(s1), self.dof_map(s2)
             rows = np.broadcast_to(d1[:, :, None], local.shape).ravel()
             cols = np.broadcast_to(d2[:, None, :], local.shape).ravel()
@@ -129,6 +127,12 @@ class Mesh1D:
             mat.sum_duplicates()
             self._cache[key] = mat
         return self._cache[key]
+
+    def element_matrices(self, s1: str, a1: int, s2: str, a2: int) -> np.ndarray:
+        """(elements, local s1 dofs, local s2 dofs): each element's share of :meth:`matrix`."""
+        b1 = basis(s1, a1, GAUSS_XI, self.h_m)
+        b2 = basis(s2, a2, GAUSS_XI, self.h_m)
+        return np.einsum("eq,eqi,eqj->eij", self._weights, b1, b2)
 
     def element_integrals(self, space: str, order: int) -> np.ndarray:
         """(elements, local dofs): ``∫_e d^order phi_a dx`` for loads constant per element."""

@@ -108,6 +108,11 @@ class MechModel:
     cell_z_m: dict  # layer name -> (cells + 1,) z edges of the layer's thermal cells
     support_laminate: int | None  # laminate held at w = 0 along its edges, if any
     stress_free_T_K: float
+    active: np.ndarray | None = None  # (ny, nx) cells inside the outline; None: all of them
+
+    @property
+    def clipped(self) -> bool:
+        return self.active is not None and not bool(self.active.all())
 
     @property
     def shape_nodes(self) -> tuple[int, int]:
@@ -200,7 +205,10 @@ def build_mech_model(case: Case, grid: Grid, T_K: np.ndarray) -> MechModel:
             runs.append([])
     if any(not run for run in runs):
         raise SolverError("every interface layer needs a plate layer below and above it")
-    laminates = tuple(_laminate(case, run, theta, cell_z) for run in runs)
+    active = None
+    if mech.outline_diameter_m is not None:
+        active = outline_mask(mesh_x, mesh_y, mech.outline_diameter_m)
+    laminates = tuple(_laminate(case, run, theta, cell_z, active) for run in runs)
     springs = []
     for n, idx in enumerate(between):
         itf = mech.interface(case.layers[idx].name)
@@ -213,10 +221,31 @@ def build_mech_model(case: Case, grid: Grid, T_K: np.ndarray) -> MechModel:
     if mech.support == "simply_supported":
         support = next(i for i, lam in enumerate(laminates) if mech.support_layer in lam.layers)
     return MechModel(case, mesh_x, mesh_y, laminates, tuple(springs), theta, cell_z, support,
-                     mech.stress_free_T_K)
+                     mech.stress_free_T_K, active)
 
 
-def _laminate(case: Case, run: list[int], theta: dict, cell_z: dict) -> Laminate:
+def outline_mask(mesh_x: Mesh1D, mesh_y: Mesh1D, diameter_m: float) -> np.ndarray:
+    """(ny, nx) True for the mechanics cells whose centre lies inside the circle of
+    ``diameter_m`` centred on the footprint.
+
+    Example
+    -------
+    >>> m = outline_mask(Mesh1D(np.linspace(0, 1, 5)), Mesh1D(np.linspace(0, 1, 5)), 1.0)
+    >>> m.astype(int)
+    array([[0, 1, 1, 0],
+           [1, 1, 1, 1],
+           [1, 1, 1, 1],
+           [0, 1, 1, 0]])
+    """
+    xn, yn = mesh_x.nodes_m, mesh_y.nodes_m
+    xc, yc = 0.5 * (xn[1:] + xn[:-1]), 0.5 * (yn[1:] + yn[:-1])
+    x0, y0 = 0.5 * (xn[0] + xn[-1]), 0.5 * (yn[0] + yn[-1])
+    r2 = (xc[None, :] - x0) ** 2 + (yc[:, None] - y0) ** 2
+    return r2 <= (0.5 * diameter_m) ** 2
+
+
+def _laminate(case: Case, run: list[int], theta: dict, cell_z: dict,
+              active: np.ndarray | None = None) -> Laminate:
     plates = []
     for idx in run:
         layer = case.layers[idx]
@@ -243,5 +272,8 @@ def _laminate(case: Case, run: list[int], theta: dict, cell_z: dict) -> Laminate
             t = theta[p.name][k]
             N_T += qa * t * (zs[k + 1] - zs[k])
             M_T += qa * t * (zs[k + 1] ** 2 - zs[k] ** 2) / 2
+    if active is not None:  # cells outside the outline carry no load
+        N_T[:, ~active] = 0.0
+        M_T[:, ~active] = 0.0
     return Laminate(tuple(p.name for p in plates), tuple(plates), z0, z1, zr,
                     tuple(A), tuple(B), tuple(D), N_T, M_T)

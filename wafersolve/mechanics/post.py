@@ -19,6 +19,8 @@ Example
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..results import (
@@ -107,12 +109,35 @@ def make_mech_result(model: MechModel, layout: Layout, x: np.ndarray,
             name=spring.layer, kind=spring.kind, lower=lo.layers[-1], upper=up.layers[0],
             height_m=h, du_m=du, dv_m=dv, shear_strain=gamma, gap_change_m=gap_change))
 
+    if model.clipped:
+        layers, interfaces = _blank_outside(model, layers, interfaces)
     layers_t, interfaces_t = tuple(layers), tuple(interfaces)
     return MechanicsResult(
         case=model.case, x_nodes_m=model.mesh_x.nodes_m.copy(),
         y_nodes_m=model.mesh_y.nodes_m.copy(), layers=layers_t, interfaces=interfaces_t,
         checks=check_allowables(model, layers_t, interfaces_t),
         warnings=_warnings(model, layers_t), info=info)
+
+
+def _blank_outside(model: MechModel, layers, interfaces):
+    """NaN outside a clipped outline: cells outside it, and nodes no inside cell touches."""
+    cell_out = ~model.active
+    act = np.pad(model.active, 1)
+    node_out = ~(act[:-1, :-1] | act[:-1, 1:] | act[1:, :-1] | act[1:, 1:])
+
+    def nodal(a):
+        return None if a is None else np.where(node_out, np.nan, a)
+
+    def cells(a):
+        return np.where(cell_out[None], np.nan, a)
+
+    layers = [replace(lay, u_m=nodal(lay.u_m), v_m=nodal(lay.v_m), w_m=nodal(lay.w_m),
+                      sigma_xx_Pa=cells(lay.sigma_xx_Pa), sigma_yy_Pa=cells(lay.sigma_yy_Pa),
+                      tau_xy_Pa=cells(lay.tau_xy_Pa)) for lay in layers]
+    interfaces = [replace(itf, du_m=nodal(itf.du_m), dv_m=nodal(itf.dv_m),
+                          shear_strain=nodal(itf.shear_strain),
+                          gap_change_m=nodal(itf.gap_change_m)) for itf in interfaces]
+    return layers, interfaces
 
 
 def check_allowables(model: MechModel, layers, interfaces) -> tuple[AllowableCheck, ...]:
@@ -122,21 +147,21 @@ def check_allowables(model: MechModel, layers, interfaces) -> tuple[AllowableChe
     checks = []
     for name, limit in allow.stress_Pa:
         checks.append(AllowableCheck(f"{name}_sigma_1", "stress", "max",
-                                     float(by_name[name].sigma_1_Pa.max()), limit))
+                                     float(np.nanmax(by_name[name].sigma_1_Pa)), limit))
     compliant = [i for i in interfaces if i.kind == "compliant"]
     if allow.shear_strain is not None:
         for itf in compliant:
             checks.append(AllowableCheck(f"{itf.name}_shear_strain", "strain", "max",
-                                         float(itf.shear_strain.max()), allow.shear_strain))
+                                         float(np.nanmax(itf.shear_strain)), allow.shear_strain))
     if allow.gap_change_m is not None:
         lo, hi = allow.gap_change_m
         for itf in compliant:
             if itf.gap_change_m is None:
                 continue
             checks.append(AllowableCheck(f"{itf.name}_gap_change_min", "length", "min",
-                                         float(itf.gap_change_m.min()), lo))
+                                         float(np.nanmin(itf.gap_change_m)), lo))
             checks.append(AllowableCheck(f"{itf.name}_gap_change_max", "length", "max",
-                                         float(itf.gap_change_m.max()), hi))
+                                         float(np.nanmax(itf.gap_change_m)), hi))
     return tuple(checks)
 
 
@@ -144,7 +169,7 @@ def _warnings(model: MechModel, layers) -> tuple[str, ...]:
     out = []
     for n, lam in enumerate(model.laminates):
         w = next(lay.w_m for lay in layers if lay.laminate == n)
-        w_abs = float(np.abs(w).max())
+        w_abs = float(np.nanmax(np.abs(w)))
         if w_abs > LARGE_DEFLECTION_RATIO * lam.thickness_m:
             out.append(
                 f"laminate {'+'.join(lam.layers)}: max |w| = {w_abs * 1e6:.0f} um exceeds "

@@ -148,7 +148,8 @@ def _centre(model: MechModel) -> tuple[int, int]:
 
 
 def _fixed_dofs(model: MechModel, system: MechSystem) -> tuple[np.ndarray, np.ndarray]:
-    """(pinned dofs: one per rigid-body mode, supported dofs held at zero)."""
+    """(pinned dofs: one per rigid-body mode; dofs held at zero: supported edges, and the dofs
+    outside a clipped outline)."""
     lay = system.layout
     jc, ic = _centre(model)
     pins: list[int] = []
@@ -172,7 +173,8 @@ def _fixed_dofs(model: MechModel, system: MechSystem) -> tuple[np.ndarray, np.nd
         w[0::2, 1::2] = edge_y
         w[1::2, 0::2] = edge_x
         supported = lay.offset("w", model.support_laminate) + np.flatnonzero(w.ravel())
-    return np.array(pins, dtype=np.intp), supported
+    held = np.union1d(supported, system.inactive_dofs()).astype(np.intp)
+    return np.array(pins, dtype=np.intp), held
 
 
 def rigid_modes(model: MechModel, system: MechSystem, supported: np.ndarray) -> np.ndarray:
