@@ -332,3 +332,46 @@ def test_even_odd_basis_gives_the_dense_preconditioner():
     assert dense.tx["H"].We is None
     r = np.random.default_rng(0).standard_normal(layout.n_dofs)
     np.testing.assert_allclose(split(r), dense(r), rtol=1e-8, atol=1e-8 * abs(dense(r)).max())
+
+
+def test_preconditioner_kernels_match_numpy_twins():
+    rng = np.random.default_rng(11)
+    for dtype in (np.float32, np.float64):
+        inv = rng.standard_normal((3, 3, 50)).astype(dtype)
+        hat = rng.standard_normal((3, 50)).astype(dtype)
+        a, b = np.empty_like(hat), np.empty_like(hat)
+        K.mode_combine(inv, hat, a)
+        R.mode_combine(inv, hat, b)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    A = rng.standard_normal((40, 3, 3))
+    A = A @ A.transpose(0, 2, 1) + 0.1 * np.eye(3)
+    P = np.ascontiguousarray(np.moveaxis(A, 0, -1))
+    a, b = np.empty_like(P), np.empty_like(P)
+    K.inverse_3x3(P, a)
+    R.inverse_3x3(P, b)
+    np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10 * abs(b).max())
+    z, p1 = rng.standard_normal(30), rng.standard_normal(30)
+    p2 = p1.copy()
+    K.xpby(z, 0.7, p1)
+    R.xpby(z, 0.7, p2)
+    np.testing.assert_allclose(p1, p2, rtol=1e-15)
+
+
+def test_repeating_band_pattern_gives_the_same_products():
+    """On a uniform mesh the interior rows of every 1D matrix repeat one pattern, which the
+    kernel then holds in registers: the products must not change."""
+    from wafersolve.mechanics.assemble import Band1D
+    from wafersolve.mechanics.fem1d import STRIDE, Mesh1D
+
+    mesh = Mesh1D(np.linspace(0.0, 0.215, 41))
+    rng = np.random.default_rng(4)
+    for key in [("L", 1, "L", 1), ("H", 2, "H", 2), ("L", 1, "H", 1), ("H", 1, "L", 0)]:
+        bx = Band1D(mesh.matrix(*key), STRIDE[key[0]])
+        assert bx.pattern is not None and bx.run[1] - bx.run[0] >= bx.band.shape[1] - 4 * 2
+        by = Band1D(mesh.matrix("H", 0, "H", 0), 2)
+        x = rng.standard_normal((by.shape[1], bx.shape[1]))
+        args = ([x], [bx.kind], [bx.off], [bx.band], [by.kind], [by.off], [by.band])
+        plain, fast = np.empty((by.shape[0], bx.shape[0])), np.empty((by.shape[0], bx.shape[0]))
+        K.kron_sum(plain, *args, 16)
+        K.kron_sum(fast, *args, 16, [bx.pattern], [bx.run])
+        np.testing.assert_allclose(fast, plain, rtol=1e-13, atol=1e-13 * abs(plain).max())

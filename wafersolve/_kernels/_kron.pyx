@@ -110,17 +110,72 @@ def band_apply_first_add(int kind, isz off, const f8[:, ::1] band, const f8[:, :
 
 
 # -- the fused Kronecker sum of one output field ------------------------------------------------
+cdef inline void _const_rows(int kind, isz off, isz w, int per, const f8* c, isz lo, isz hi,
+                             const f8* xr, f8* o) noexcept nogil:
+    """o[i] = sum_k c[(i % per) * w + k] xr[start(i) + k] for lo <= i < hi: rows whose band is
+    one repeating pattern (a uniform mesh), with the coefficients held in registers."""
+    cdef isz i, m, k
+    cdef const f8* xi
+    cdef f8 s, c0, c1, c2, c3, c4, c5, c6, d0, d1, d2, d3, d4, d5, d6
+    if kind == 0 and w == 3 and per == 1:
+        c0, c1, c2 = c[0], c[1], c[2]
+        for i in range(lo, hi):
+            xi = xr + i + off
+            o[i] = c0 * xi[0] + c1 * xi[1] + c2 * xi[2]
+    elif kind == 0 and w == 7 and per == 2 and lo % 2 == 0 and hi % 2 == 0:
+        c0, c1, c2, c3, c4, c5, c6 = c[0], c[1], c[2], c[3], c[4], c[5], c[6]
+        d0, d1, d2, d3, d4, d5, d6 = c[7], c[8], c[9], c[10], c[11], c[12], c[13]
+        for m in range(lo // 2, hi // 2):
+            xi = xr + 2 * m + off
+            o[2 * m] = (c0 * xi[0] + c1 * xi[1] + c2 * xi[2] + c3 * xi[3] + c4 * xi[4]
+                        + c5 * xi[5] + c6 * xi[6])
+            o[2 * m + 1] = (d0 * xi[1] + d1 * xi[2] + d2 * xi[3] + d3 * xi[4] + d4 * xi[5]
+                            + d5 * xi[6] + d6 * xi[7])
+    elif kind == 1 and w == 6 and per == 1:
+        c0, c1, c2, c3, c4, c5 = c[0], c[1], c[2], c[3], c[4], c[5]
+        for i in range(lo, hi):
+            xi = xr + 2 * i + off
+            o[i] = c0 * xi[0] + c1 * xi[1] + c2 * xi[2] + c3 * xi[3] + c4 * xi[4] + c5 * xi[5]
+    elif kind == 2 and w == 3 and per == 2 and lo % 2 == 0 and hi % 2 == 0:
+        c0, c1, c2, d0, d1, d2 = c[0], c[1], c[2], c[3], c[4], c[5]
+        for m in range(lo // 2, hi // 2):
+            xi = xr + m + off
+            o[2 * m] = c0 * xi[0] + c1 * xi[1] + c2 * xi[2]
+            o[2 * m + 1] = d0 * xi[0] + d1 * xi[1] + d2 * xi[2]
+    else:
+        for i in range(lo, hi):
+            s = 0.0
+            for k in range(w):
+                s = s + c[(i % per) * w + k] * xr[_start(kind, i, off) + k]
+            o[i] = s
+
+
 cdef inline void _last_rows(int kind, isz off, isz w, const f8* band, isz ni, const f8* x,
-                            isz ncol, isz r0, isz r1, f8* t) noexcept nogil:
-    """t[r - r0, i] = sum_k band[k, i] x[r, start(i) + k] for rows r0 <= r < r1 of x."""
+                            isz ncol, isz r0, isz r1, f8* t, const f8* pat, int per, isz plo,
+                            isz phi) noexcept nogil:
+    """t[r - r0, i] = sum_k band[k, i] x[r, start(i) + k] for rows r0 <= r < r1 of x; where
+    ``pat`` is not NULL, rows plo <= i < phi repeat the (per x w) pattern ``pat``."""
     cdef isz r, i, k, j, lo = 0, hi = ni
     cdef f8 s
     while lo < ni and _start(kind, lo, off) < 0:
         lo += 1
     while hi > lo and _start(kind, hi - 1, off) + w > ncol:
         hi -= 1
+    if pat != NULL:
+        plo = max(plo, lo)
+        phi = min(phi, hi)
+        if per == 2:
+            plo = plo + plo % 2
+            phi = phi - phi % 2
+        if phi <= plo:
+            pat = NULL
     for r in range(r0, r1):
-        _band_rows(kind, off, w, lo, hi, band, ni, x + r * ncol, t + (r - r0) * ni)
+        if pat == NULL:
+            _band_rows(kind, off, w, lo, hi, band, ni, x + r * ncol, t + (r - r0) * ni)
+        else:
+            _band_rows(kind, off, w, lo, plo, band, ni, x + r * ncol, t + (r - r0) * ni)
+            _const_rows(kind, off, w, per, pat, plo, phi, x + r * ncol, t + (r - r0) * ni)
+            _band_rows(kind, off, w, phi, hi, band, ni, x + r * ncol, t + (r - r0) * ni)
         for i in range(ni):
             if lo <= i < hi:
                 continue
@@ -165,8 +220,12 @@ cdef inline void _axpy_rows(int cnt, const f8* a, const f8** t, f8* y, isz n) no
 
 
 def kron_sum(f8[:, ::1] out, list xs, list kinds_x, list offs_x, list bands_x, list kinds_y,
-             list offs_y, list bands_y, isz chunk=16):
+             list offs_y, list bands_y, isz chunk=16, list patterns_x=None, list runs_x=None):
     """out = sum_c My_c xs[c] Mx_c^T (bands as in band_apply_last / band_apply_first_add).
+
+    ``patterns_x[c]`` (optional, None or a (period, w) array) and ``runs_x[c]`` = (lo, hi): the
+    rows lo <= i < hi of x band c repeat that pattern (uniform mesh), so their coefficients need
+    no loads.
 
     The output is built in blocks of ``chunk`` rows: each block's rows of xs[c] Mx_c^T are
     computed into a small buffer and used at once, so the intermediate products never travel
@@ -189,6 +248,9 @@ def kron_sum(f8[:, ::1] out, list xs, list kinds_x, list offs_x, list bands_x, l
     cdef const f8** bxp = <const f8**> malloc(nc * sizeof(f8*))
     cdef const f8** byp = <const f8**> malloc(nc * sizeof(f8*))
     cdef isz* dims = <isz*> malloc(nc * 8 * sizeof(isz))
+    cdef const f8** pats = <const f8**> malloc(nc * sizeof(f8*))
+    cdef isz* pdims = <isz*> malloc(nc * 3 * sizeof(isz))
+    cdef const f8[:, ::1] pv
     cdef f8* t = NULL
     try:
         for c in range(nc):
@@ -210,6 +272,19 @@ def kron_sum(f8[:, ::1] out, list xs, list kinds_x, list offs_x, list bands_x, l
             dims[8 * c + 5] = kinds_y[c]
             dims[8 * c + 6] = offs_y[c]
             dims[8 * c + 7] = bv.shape[0]  # y band width
+            pats[c] = NULL
+            pdims[3 * c] = 1
+            pdims[3 * c + 1] = 0
+            pdims[3 * c + 2] = 0
+            if patterns_x is not None and patterns_x[c] is not None:
+                pv = patterns_x[c]
+                if pv.shape[1] != dims[8 * c + 4]:
+                    raise ValueError(f"contribution {c}: pattern width {pv.shape[1]}, band "
+                                     f"{dims[8 * c + 4]}")
+                pats[c] = &pv[0, 0]
+                pdims[3 * c] = pv.shape[0]
+                pdims[3 * c + 1] = runs_x[c][0]
+                pdims[3 * c + 2] = runs_x[c][1]
             r0 = _start(kinds_y[c], 0, offs_y[c])
             r1 = _start(kinds_y[c], min(chunk, ny) - 1, offs_y[c]) + bv.shape[0]
             maxrows = max(maxrows, r1 - r0 + 2)
@@ -228,7 +303,8 @@ def kron_sum(f8[:, ::1] out, list xs, list kinds_x, list offs_x, list bands_x, l
                     if r1 <= r0:
                         continue
                     _last_rows(dims[8 * c + 2], dims[8 * c + 3], dims[8 * c + 4], bxp[c], nx,
-                               xp[c], dims[8 * c + 1], r0, r1, t)
+                               xp[c], dims[8 * c + 1], r0, r1, t, pats[c], pdims[3 * c],
+                               pdims[3 * c + 1], pdims[3 * c + 2])
                     for j in range(j0, j1):
                         cnt = 0
                         for k in range(dims[8 * c + 7]):
@@ -246,6 +322,8 @@ def kron_sum(f8[:, ::1] out, list xs, list kinds_x, list offs_x, list bands_x, l
         free(bxp)
         free(byp)
         free(dims)
+        free(pats)
+        free(pdims)
         free(t)
 
 
@@ -285,23 +363,33 @@ def fold_first(const real[:, ::1] R, int s, real[:, ::1] e, real[:, ::1] o):
 def fold_last(const real[:, ::1] R, int s, real[:, ::1] e, real[:, ::1] o):
     """e = R Qe, o = R Qo along the last axis."""
     cdef isz n = R.shape[1] // s, m = R.shape[1] // s // 2, nr = R.shape[0]
-    cdef isz r, i, a, top, bot
-    cdef real sg, x, y
+    cdef isz r, i, j
+    cdef const real* x
+    cdef real* pe
+    cdef real* po
+    cdef real c = _R2
     with nogil:
         for r in range(nr):
-            for i in range(m):
-                for a in range(s):
-                    sg = 1.0 if a == 0 else -1.0
-                    top = s * i + a
-                    bot = s * (n - 1 - i) + a
-                    x = R[r, top]
-                    y = sg * R[r, bot]
-                    e[r, top] = (x + y) * _R2
-                    o[r, top] = (x - y) * _R2
-            if n % 2:
-                e[r, m * s] = R[r, m * s]
-                if s == 2:
-                    o[r, m * s] = R[r, m * s + 1]
+            x = &R[r, 0]
+            pe = &e[r, 0]
+            po = &o[r, 0]
+            if s == 1:
+                for i in range(m):
+                    j = n - 1 - i
+                    pe[i] = (x[i] + x[j]) * c
+                    po[i] = (x[i] - x[j]) * c
+                if n % 2:
+                    pe[m] = x[m]
+            else:
+                for i in range(m):
+                    j = n - 1 - i
+                    pe[2 * i] = (x[2 * i] + x[2 * j]) * c
+                    po[2 * i] = (x[2 * i] - x[2 * j]) * c
+                    pe[2 * i + 1] = (x[2 * i + 1] - x[2 * j + 1]) * c
+                    po[2 * i + 1] = (x[2 * i + 1] + x[2 * j + 1]) * c
+                if n % 2:
+                    pe[2 * m] = x[2 * m]
+                    po[2 * m] = x[2 * m + 1]
 
 
 def unfold_first(const real[:, ::1] e, const real[:, ::1] o, int s, real[:, ::1] out):
@@ -331,20 +419,85 @@ def unfold_first(const real[:, ::1] e, const real[:, ::1] o, int s, real[:, ::1]
 def unfold_last(const real[:, ::1] e, const real[:, ::1] o, int s, real[:, ::1] out):
     """out = e Qe^T + o Qo^T along the last axis."""
     cdef isz n = out.shape[1] // s, m = out.shape[1] // s // 2, nr = out.shape[0]
-    cdef isz r, i, a, top, bot
-    cdef real sg, x, y
+    cdef isz r, i, j
+    cdef const real* pe
+    cdef const real* po
+    cdef real* y
+    cdef real c = _R2
     with nogil:
         for r in range(nr):
-            for i in range(m):
-                for a in range(s):
-                    sg = 1.0 if a == 0 else -1.0
-                    top = s * i + a
-                    bot = s * (n - 1 - i) + a
-                    x = e[r, top]
-                    y = o[r, top]
-                    out[r, top] = (x + y) * _R2
-                    out[r, bot] = sg * (x - y) * _R2
-            if n % 2:
-                out[r, m * s] = e[r, m * s]
-                if s == 2:
-                    out[r, m * s + 1] = o[r, m * s]
+            pe = &e[r, 0]
+            po = &o[r, 0]
+            y = &out[r, 0]
+            if s == 1:
+                for i in range(m):
+                    j = n - 1 - i
+                    y[i] = (pe[i] + po[i]) * c
+                    y[j] = (pe[i] - po[i]) * c
+                if n % 2:
+                    y[m] = pe[m]
+            else:
+                for i in range(m):
+                    j = n - 1 - i
+                    y[2 * i] = (pe[2 * i] + po[2 * i]) * c
+                    y[2 * j] = (pe[2 * i] - po[2 * i]) * c
+                    y[2 * i + 1] = (pe[2 * i + 1] + po[2 * i + 1]) * c
+                    y[2 * j + 1] = (po[2 * i + 1] - pe[2 * i + 1]) * c
+                if n % 2:
+                    y[2 * m] = pe[2 * m]
+                    y[2 * m + 1] = po[2 * m]
+
+
+# -- the preconditioner's mode-by-mode products and inverses ------------------------------------
+def mode_combine(const real[:, :, ::1] inv, const real[:, ::1] hat, real[:, ::1] out):
+    """out[i, p] = sum_j inv[i, j, p] hat[j, p]: mode by mode (p, flattened), the small matrix of
+    the laminates' coupling (laminates i, j) times the transformed residuals."""
+    cdef isz n = inv.shape[0], npts = inv.shape[2], i, j, p
+    cdef const real* a
+    cdef const real* h
+    cdef real* y
+    with nogil:
+        for i in range(n):
+            y = &out[i, 0]
+            a = &inv[i, 0, 0]
+            h = &hat[0, 0]
+            for p in range(npts):
+                y[p] = a[p] * h[p]
+            for j in range(1, n):
+                a = &inv[i, j, 0]
+                h = &hat[j, 0]
+                for p in range(npts):
+                    y[p] += a[p] * h[p]
+
+
+def inverse_3x3(const f8[:, :, ::1] P, f8[:, :, ::1] out):
+    """out[:, :, p] = inverse of P[:, :, p] (3 x 3, entry-major) by the adjugate; a singular P
+    gives non-finite entries."""
+    cdef isz npts = P.shape[2], p
+    cdef f8 a, b, c, d, e, f, g, h, k, c00, c01, c02, det
+    with nogil:
+        for p in range(npts):
+            a, b, c = P[0, 0, p], P[0, 1, p], P[0, 2, p]
+            d, e, f = P[1, 0, p], P[1, 1, p], P[1, 2, p]
+            g, h, k = P[2, 0, p], P[2, 1, p], P[2, 2, p]
+            c00 = e * k - f * h
+            c01 = f * g - d * k
+            c02 = d * h - e * g
+            det = a * c00 + b * c01 + c * c02
+            out[0, 0, p] = c00 / det
+            out[0, 1, p] = (c * h - b * k) / det
+            out[0, 2, p] = (b * f - c * e) / det
+            out[1, 0, p] = c01 / det
+            out[1, 1, p] = (a * k - c * g) / det
+            out[1, 2, p] = (c * d - a * f) / det
+            out[2, 0, p] = c02 / det
+            out[2, 1, p] = (b * g - a * h) / det
+            out[2, 2, p] = (a * e - b * d) / det
+
+
+def xpby(const f8[::1] z, double beta, f8[::1] p):
+    """p = z + beta p (the CG direction update), in place."""
+    cdef isz n = p.shape[0], i
+    with nogil:
+        for i in range(n):
+            p[i] = z[i] + beta * p[i]

@@ -204,3 +204,15 @@ def unfold_first(e, o, s, out):
 
 def unfold_last(e, o, s, out):
     unfold_first(e.T, o.T, s, out.T)
+
+
+def mode_combine(inv, hat, out):
+    out[...] = np.einsum("ijp,jp->ip", inv, hat)
+
+
+def inverse_3x3(P, out):
+    out[...] = np.moveaxis(np.linalg.inv(np.moveaxis(P, -1, 0)), 0, -1)
+
+
+def xpby(z, beta, p):
+    p[...] = z + beta * p

@@ -25,6 +25,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -110,7 +111,11 @@ class MechSystem:
         return K if self.outside is None else (K - self.outside).tocsr()
 
     def operator(self) -> KronOperator:
-        """The matrix-free operator x -> K x."""
+        """The matrix-free operator x -> K x (built once per system)."""
+        return self._operator
+
+    @cached_property
+    def _operator(self) -> KronOperator:
         return KronOperator(self.terms, self.outside)
 
     def inactive_dofs(self) -> np.ndarray:
@@ -247,7 +252,7 @@ class Band1D:
 
     MAX_WIDTH = 8
 
-    def __init__(self, m: sp.spmatrix):
+    def __init__(self, m: sp.spmatrix, period: int = 1):
         coo = sp.coo_matrix(sp.csr_matrix(m))
         coo.sum_duplicates()
         rows, cols = m.shape
@@ -263,6 +268,30 @@ class Band1D:
                              "finite-element matrix")
         self.band = np.zeros((w, rows))
         self.band[rel - self.off, i] = coo.data
+        self.pattern, self.run = self._repeating(period)
+
+    def _repeating(self, p: int) -> tuple[np.ndarray | None, tuple[int, int]]:
+        """The longest run of rows around the middle whose band repeats with period ``p`` (the
+        interior of a uniform mesh), as a (p, w) pattern and the run (lo, hi)."""
+        w, rows = self.band.shape
+        mid = (rows // 2) // p * p
+        if rows < 8 * p or mid + p > rows:
+            return None, (0, 0)
+        pat = self.band[:, mid:mid + p]
+        tol = 1e-14 * max(float(np.abs(pat).max()), 1e-300)
+
+        def same(a: int) -> bool:
+            return 0 <= a and a + p <= rows and bool(
+                np.abs(self.band[:, a:a + p] - pat).max() <= tol)
+
+        lo, hi = mid, mid + p
+        while same(lo - p):
+            lo -= p
+        while same(hi):
+            hi += p
+        if hi - lo < 8 * p:
+            return None, (0, 0)
+        return np.ascontiguousarray(pat.T), (lo, hi)
 
     def apply_last(self, x: np.ndarray, out: np.ndarray) -> None:
         """out = x M^T (M applied along the last axis), overwriting ``out``."""
@@ -305,7 +334,7 @@ class KronOperator:
             contributions = []
             for (f2, l2, kx), my in inner.items():
                 if kx not in bands_x:
-                    bands_x[kx] = Band1D(mesh_x.matrix(*kx))
+                    bands_x[kx] = Band1D(mesh_x.matrix(*kx), STRIDE[kx[0]])
                 contributions.append((f2, l2, bands_x[kx], Band1D(my)))
             self.outputs.append((f1, l1, contributions))
         covered = {(f1, l1) for f1, l1, _c in self.outputs}
@@ -329,7 +358,9 @@ class KronOperator:
                            [by.kind for _f, _l, _bx, by in contributions],
                            [by.off for _f, _l, _bx, by in contributions],
                            [by.band for _f, _l, _bx, by in contributions],
-                           self.CHUNK_ROWS)
+                           self.CHUNK_ROWS,
+                           [bx.pattern for _f, _l, bx, _by in contributions],
+                           [bx.run for _f, _l, bx, _by in contributions])
         if self.outside is not None:
             y -= self.outside @ x
         return y

@@ -90,7 +90,11 @@ class Mesh1D:
         if nodes.ndim != 1 or nodes.size < 2 or not np.all(np.diff(nodes) > 0):
             raise ValueError("mesh nodes must be a strictly increasing 1D array of >= 2 values")
         self.nodes_m = nodes
-        self.h_m = np.diff(nodes)
+        h = np.diff(nodes)
+        uniform = (nodes[-1] - nodes[0]) / h.size
+        # spacings equal to round-off (np.linspace, grid edges) are made exactly equal, so that
+        # every interior row of a matrix is the same: the compiled kernels use that pattern
+        self.h_m = np.full(h.size, uniform) if np.all(np.abs(h - uniform) <= 1e-12 * uniform) else h
         self._cache: dict = {}
 
     @property

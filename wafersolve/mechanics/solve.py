@@ -33,7 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from .._kernels import _stencil
+from .._kernels import _kron, _stencil
 from ..case.model import Case
 from ..errors import ConvergenceError, SolverError
 from ..grid import Grid
@@ -85,9 +85,12 @@ def solve_mechanics(case: Case, grid: Grid, T_K: np.ndarray, *, method: str = "p
         f"{nx} x {ny} cells")
     system = assemble(model)
     pins, supported = _fixed_dofs(model, system)
-    rigid = rigid_modes(model, system, supported)
+    rigid, gram_chol = rigid_modes(model, system, supported)
     f_norm = float(np.linalg.norm(system.f))
-    rigid_load = float(np.linalg.norm(rigid @ system.f)) / f_norm if f_norm > 0 else 0.0
+    rigid_load = 0.0
+    if f_norm > 0 and rigid.shape[0]:  # |f projected on the modes| / |f|
+        proj = np.linalg.solve(gram_chol, rigid @ system.f)
+        rigid_load = float(np.linalg.norm(proj)) / f_norm
     if rigid_load > RIGID_LOAD_LIMIT:
         raise SolverError(f"mechanics: {rigid_load:.2e} of the thermal load acts on rigid-body "
                           "modes; a thermal load should be in self-equilibrium (internal error)")
@@ -177,8 +180,10 @@ def _fixed_dofs(model: MechModel, system: MechSystem) -> tuple[np.ndarray, np.nd
     return np.array(pins, dtype=np.intp), held
 
 
-def rigid_modes(model: MechModel, system: MechSystem, supported: np.ndarray) -> np.ndarray:
-    """Orthonormal rows (modes x dofs) spanning the rigid-body motions of the stack (null of K).
+def rigid_modes(model: MechModel, system: MechSystem,
+                supported: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (modes x dofs) spanning the rigid-body motions of the stack (null of K), and the
+    Cholesky factor L of their Gram matrix (R R^T = L L^T: L^-1 R is orthonormal).
 
     In-plane: translation and spin of each set of shear-linked laminates. Out of plane: lift and
     the two tilts of each set of normal-linked laminates. A tilt of a stack is a rotation: with
@@ -230,7 +235,7 @@ def rigid_modes(model: MechModel, system: MechSystem, supported: np.ndarray) -> 
                 checked.append(row)
             row += 1
     if row == 0:
-        return R
+        return R, np.zeros((0, 0))
     if supported.size:
         R[:, supported] = 0.0
     op = system.operator()
@@ -240,8 +245,7 @@ def rigid_modes(model: MechModel, system: MechSystem, supported: np.ndarray) -> 
         if leak > 1e-8:
             raise SolverError(f"mechanics: rigid-body mode {j} is not strain-free ({leak:.1e}); "
                               "internal error")
-    L = np.linalg.cholesky(R @ R.T)  # orthonormalize through the small Gram matrix
-    return np.linalg.inv(L) @ R
+    return R, np.linalg.cholesky(R @ R.T)
 
 
 def _tilt_shifts(model: MechModel, tilted: np.ndarray) -> np.ndarray:
@@ -259,7 +263,7 @@ def _tilt_shifts(model: MechModel, tilted: np.ndarray) -> np.ndarray:
 
 
 def _remove_rigid(x: np.ndarray, R: np.ndarray, pins: np.ndarray) -> np.ndarray:
-    """x - c R with c such that the pinned dofs are zero (R: orthonormal mode rows)."""
+    """x - c R with c such that the pinned dofs are zero (R: independent mode rows)."""
     if R.shape[0] == 0:
         return x
     c, *_ = np.linalg.lstsq(R[:, pins].T, x[pins], rcond=None)
@@ -318,8 +322,7 @@ def _pcg(op, precond, mask, b: np.ndarray, say):
             say(f"mechanics: PCG iteration {it}, relative residual {rel:.1e}")
         z = masked(precond(r))
         rz_new = float(r @ z)
-        p *= rz_new / rz
-        p += z
+        _kron.xpby(z, rz_new / rz, p)  # p = z + beta p
         rz = rz_new
     raise ConvergenceError(f"mechanics PCG did not reach {RTOL:g} in {MAX_ITERATIONS} iterations",
                            history)
