@@ -350,20 +350,46 @@ class KronOperator:
         for f, lam in self._untouched:
             self.layout.view(y, f, lam)[...] = 0.0
         for f1, l1, contributions in self.outputs:
-            _kron.kron_sum(lay.view(y, f1, l1),
-                           [lay.view(x, f2, l2) for f2, l2, _bx, _by in contributions],
-                           [bx.kind for _f, _l, bx, _by in contributions],
-                           [bx.off for _f, _l, bx, _by in contributions],
-                           [bx.band for _f, _l, bx, _by in contributions],
-                           [by.kind for _f, _l, _bx, by in contributions],
-                           [by.off for _f, _l, _bx, by in contributions],
-                           [by.band for _f, _l, _bx, by in contributions],
-                           self.CHUNK_ROWS,
-                           [bx.pattern for _f, _l, bx, _by in contributions],
-                           [bx.run for _f, _l, bx, _by in contributions])
+            self._sum(lay.view(y, f1, l1), x, contributions)
         if self.outside is not None:
             y -= self.outside @ x
         return y
+
+    def _sum(self, out: np.ndarray, x: np.ndarray, contributions) -> None:
+        """out = the sum of one output field's contributions from ``x`` (full dof vector)."""
+        lay = self.layout
+        _kron.kron_sum(out, [lay.view(x, f2, l2) for f2, l2, _bx, _by in contributions],
+                       [bx.kind for _f, _l, bx, _by in contributions],
+                       [bx.off for _f, _l, bx, _by in contributions],
+                       [bx.band for _f, _l, bx, _by in contributions],
+                       [by.kind for _f, _l, _bx, by in contributions],
+                       [by.off for _f, _l, _bx, by in contributions],
+                       [by.band for _f, _l, _bx, by in contributions],
+                       self.CHUNK_ROWS,
+                       [bx.pattern for _f, _l, bx, _by in contributions],
+                       [bx.run for _f, _l, bx, _by in contributions])
+
+
+class FieldCoupling:
+    """The block of K that couples field ``f_in`` into field ``f_out`` (all laminates), applied
+    matrix-free: the off-diagonal block a block Gauss-Seidel preconditioner needs (e.g. the
+    membranes' u-v cross terms A12 u_x v_y and A66 u_y v_x)."""
+
+    def __init__(self, terms: _Terms, f_out: str, f_in: str):
+        sub = _Terms(terms.model, terms.layout)
+        sub.terms = {k: c for k, c in terms.terms.items() if k[0] == f_out and k[2] == f_in}
+        self.op = KronOperator(sub)
+        self.f_out = f_out
+
+    def subtract(self, x: np.ndarray, rhs: list[np.ndarray]) -> None:
+        """rhs[l] -= (K x)[f_out of laminate l], for ``x`` a full dof vector (only its f_in
+        parts are read)."""
+        lay = self.op.layout
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        for f1, l1, contributions in self.op.outputs:
+            buf = np.empty(lay.shape(f1))
+            self.op._sum(buf, x, contributions)
+            rhs[l1] -= buf
 
 
 def assemble(model: MechModel) -> MechSystem:

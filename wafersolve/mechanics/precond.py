@@ -34,7 +34,7 @@ import numpy as np
 import scipy.linalg as sla
 
 from .._kernels import _kron
-from .assemble import Layout, interface_strains
+from .assemble import FieldCoupling, Layout, _Terms, interface_strains
 from .fem1d import Mesh1D
 from .model import MechModel
 
@@ -171,9 +171,21 @@ def _fold_matrices(n: int, s: int) -> tuple[np.ndarray, np.ndarray]:
 class FastDiagonalPreconditioner:
     """z = P^+ r for the mechanics system of ``model`` with dof ``layout`` (see module doc)."""
 
-    def __init__(self, model: MechModel, layout: Layout, dtype=np.float64):
+    def __init__(self, model: MechModel, layout: Layout, dtype=np.float64, *,
+                 terms: _Terms | None = None, sweeps: int = 2):
         self.model, self.layout = model, layout
         self.dtype = np.dtype(dtype)
+        # Symmetric block Gauss-Seidel over the membranes (u, v, u, ... : ``sweeps`` forward and
+        # backward pairs) with their coupling terms, when the operator's terms are given. The
+        # u and v blocks are solved exactly by the fast diagonalization on a full rectangle; a
+        # clipped outline makes them approximate, and then the fields stay uncoupled (block
+        # Jacobi), which is safe with approximate blocks.
+        self.sequence: tuple[str, ...] = ("u", "v")
+        self.coupling: dict[tuple[str, str], FieldCoupling] = {}
+        if terms is not None and sweeps > 0 and not model.clipped:
+            self.sequence = ("u",) + ("v", "u") * sweeps
+            self.coupling = {("u", "v"): FieldCoupling(terms, "u", "v"),
+                             ("v", "u"): FieldCoupling(terms, "v", "u")}
         self.bx = {s: Basis1D.build(model.mesh_x, s) for s in ("L", "H")}
         same = (model.mesh_y.n_nodes == model.mesh_x.n_nodes
                 and np.array_equal(model.mesh_y.nodes_m, model.mesh_x.nodes_m))
@@ -227,23 +239,36 @@ class FastDiagonalPreconditioner:
 
     def __call__(self, r: np.ndarray) -> np.ndarray:
         lay = self.layout
+        n = lay.n_laminates
         z = np.empty_like(r)
+        self._solve_field("w", [lay.view(r, "w", j) for j in range(n)], z)
+        done: set[str] = set()
+        for f in self.sequence:
+            g = "v" if f == "u" else "u"
+            rhs = [lay.view(r, f, j) for j in range(n)]
+            if g in done and self.coupling:  # the other field's latest correction enters
+                rhs = [a.copy() for a in rhs]
+                self.coupling[(f, g)].subtract(z, rhs)
+            self._solve_field(f, rhs, z)
+            done.add(f)
+        return z
+
+    def _solve_field(self, field: str, rhs: list[np.ndarray], z: np.ndarray) -> None:
+        """z[field] = the fast-diagonalization solve of that field's block (all laminates)."""
+        lay = self.layout
         n = lay.n_laminates
         dt = self.dtype
-        for field in ("u", "v", "w"):
-            s = "H" if field == "w" else "L"
-            bx, by = self.tx[s], self.ty[s]
-            inv = self.inv[field]
-            hat = {q: np.empty((n, *a.shape[2:]), dtype=dt) for q, a in inv.items()}
-            for j in range(n):
-                self._forward(bx, by, lay.view(r, field, j).astype(dt), hat, j)
-            sol = {q: np.empty_like(h) for q, h in hat.items()}
-            for q, h in hat.items():
-                _kron.mode_combine(inv[q].reshape(n, n, -1), h.reshape(n, -1),
-                                   sol[q].reshape(n, -1))
-            for i in range(n):
-                lay.view(z, field, i)[...] = self._back(bx, by, {q: a[i] for q, a in sol.items()})
-        return z
+        s = "H" if field == "w" else "L"
+        bx, by = self.tx[s], self.ty[s]
+        inv = self.inv[field]
+        hat = {q: np.empty((n, *a.shape[2:]), dtype=dt) for q, a in inv.items()}
+        for j in range(n):
+            self._forward(bx, by, rhs[j].astype(dt), hat, j)
+        sol = {q: np.empty_like(h) for q, h in hat.items()}
+        for q, h in hat.items():
+            _kron.mode_combine(inv[q].reshape(n, n, -1), h.reshape(n, -1), sol[q].reshape(n, -1))
+        for i in range(n):
+            lay.view(z, field, i)[...] = self._back(bx, by, {q: a[i] for q, a in sol.items()})
 
     @staticmethod
     def _forward(bx: Basis1D, by: Basis1D, R: np.ndarray, hat: dict, j: int) -> None:
