@@ -376,3 +376,21 @@ def test_repeating_band_pattern_gives_the_same_products():
         K.kron_sum(plain, *args, 16)
         K.kron_sum(fast, *args, 16, [bx.pattern], [bx.run])
         np.testing.assert_allclose(fast, plain, rtol=1e-13, atol=1e-13 * abs(plain).max())
+
+
+def test_operator_threads_give_the_same_product(monkeypatch):
+    from wafersolve.mechanics.assemble import kernel_threads
+
+    case = wse3_like()
+    grid, T = rough_field(case)
+    system = assemble(build_mech_model(case, grid, T))
+    op = system.operator()
+    x = np.random.default_rng(8).standard_normal(system.layout.n_dofs)
+    one = op(x)
+    op.threads = 2
+    np.testing.assert_array_equal(op(x), one)  # each output field is computed the same way
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert kernel_threads() == min(2, __import__("os").cpu_count())
+    for bad in ("", "zero", "-3"):
+        monkeypatch.setenv("OMP_NUM_THREADS", bad)
+        assert kernel_threads() == 1

@@ -24,6 +24,8 @@ Example
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -306,6 +308,27 @@ class Band1D:
         _kron.band_apply_first_add(self.kind, self.off, self.band, x, out)
 
 
+def kernel_threads() -> int:
+    """Threads for the mechanics operator: ``OMP_NUM_THREADS`` if set (capped at the CPU count),
+    else 1. One thread is the default because the machine may be shared: a busy second core
+    makes two threads slower, not faster."""
+    raw = os.environ.get("OMP_NUM_THREADS", "").strip()
+    try:
+        n = int(raw) if raw else 1
+    except ValueError:
+        n = 1
+    return max(1, min(n, os.cpu_count() or 1))
+
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool(threads: int) -> ThreadPoolExecutor:
+    if threads not in _POOLS:
+        _POOLS[threads] = ThreadPoolExecutor(threads, thread_name_prefix="wafersolve-kron")
+    return _POOLS[threads]
+
+
 class KronOperator:
     """Matrix-free ``K x``: per block, sum_t c_t My_t X Mx_t^T with banded 1D factors.
 
@@ -313,7 +336,8 @@ class KronOperator:
     X Mx^T; their y factors are summed (with their coefficients) into one banded matrix. Each
     output field is one compiled call (:func:`wafersolve._kernels._kron.kron_sum`) that builds
     the field in blocks of rows, so the intermediate products stay in cache. With a clipped
-    outline, the (sparse) stiffness of the cells outside it is subtracted.
+    outline, the (sparse) stiffness of the cells outside it is subtracted. With
+    ``OMP_NUM_THREADS`` > 1 the output fields are computed in that many threads.
     """
 
     CHUNK_ROWS = 64  # output rows per block: measured best at 32-128 on a 430 x 430 mesh
@@ -321,6 +345,7 @@ class KronOperator:
     def __init__(self, terms: _Terms, outside: sp.csr_matrix | None = None):
         self.layout = terms.layout
         self.outside = outside
+        self.threads = kernel_threads()
         mesh_x, mesh_y = terms.model.mesh_x, terms.model.mesh_y
         grouped: dict[tuple, dict[tuple, sp.csr_matrix]] = {}
         for (f1, l1, f2, l2, ky, kx), c in terms.terms.items():
@@ -349,8 +374,12 @@ class KronOperator:
         y = np.empty_like(x)
         for f, lam in self._untouched:
             self.layout.view(y, f, lam)[...] = 0.0
-        for f1, l1, contributions in self.outputs:
-            self._sum(lay.view(y, f1, l1), x, contributions)
+        if self.threads > 1:  # output fields are independent; the kernel releases the GIL
+            list(_pool(self.threads).map(
+                lambda o: self._sum(lay.view(y, o[0], o[1]), x, o[2]), self.outputs))
+        else:
+            for f1, l1, contributions in self.outputs:
+                self._sum(lay.view(y, f1, l1), x, contributions)
         if self.outside is not None:
             y -= self.outside @ x
         return y

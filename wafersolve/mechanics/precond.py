@@ -297,7 +297,9 @@ def _pinv(P: np.ndarray, rigid: np.ndarray) -> np.ndarray:
     if rigid.any():
         sub = np.moveaxis(P[:, :, rigid], -1, 0)  # (k, n, n)
         w, U = np.linalg.eigh(sub)
-        top = max(float(np.abs(P).max()), 1e-300)  # one scale for all modes: a zero is zero
+        # one scale for all modes (a zero is zero): the largest diagonal entry, which bounds
+        # every entry of these positive semi-definite matrices
+        top = max(max(float(P[i, i].max()) for i in range(P.shape[0])), 1e-300)
         inv_w = np.where(w > 1e-13 * top, 1.0 / np.where(w == 0, 1.0, w), 0.0)
         out[:, :, rigid] = np.moveaxis(np.einsum("kia,ka,kja->kij", U, inv_w, U), 0, -1)
     return out
