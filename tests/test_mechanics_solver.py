@@ -394,3 +394,24 @@ def test_operator_threads_give_the_same_product(monkeypatch):
     for bad in ("", "zero", "-3"):
         monkeypatch.setenv("OMP_NUM_THREADS", bad)
         assert kernel_threads() == 1
+
+
+def test_rigid_modes_stored_by_field_act_like_the_dense_matrix():
+    case = wse3_like(n=(7, 6))
+    grid, T = rough_field(case)
+    model = build_mech_model(case, grid, T)
+    system = assemble(model)
+    pins, held = solve_module._fixed_dofs(model, system)
+    R, L = solve_module.rigid_modes(model, system, held)
+    D = np.stack([R.dense(i) for i in range(R.count)])
+    assert R.count == 9  # pcb+wafer and cu each translate twice and spin; the stack lifts, tilts
+    G = D @ D.T
+    np.testing.assert_allclose(R.gram(), G, rtol=1e-12, atol=1e-12 * abs(G).max())
+    np.testing.assert_allclose(L @ L.T, G, rtol=1e-12, atol=1e-12 * abs(G).max())
+    v = np.random.default_rng(2).standard_normal(system.layout.n_dofs)
+    np.testing.assert_allclose(R.dot(v), D @ v, rtol=1e-12, atol=1e-12 * abs(D @ v).max())
+    np.testing.assert_array_equal(R.at(pins), D[:, pins])
+    c = np.arange(1.0, R.count + 1)
+    np.testing.assert_allclose(R.subtract(v, c), v - c @ D, rtol=1e-12, atol=1e-12)
+    K = system.K
+    assert np.abs(K @ D.T).max() <= 1e-8 * abs(K).max() * np.abs(D).max()  # strain-free

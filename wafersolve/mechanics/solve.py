@@ -88,8 +88,8 @@ def solve_mechanics(case: Case, grid: Grid, T_K: np.ndarray, *, method: str = "p
     rigid, gram_chol = rigid_modes(model, system, supported)
     f_norm = float(np.linalg.norm(system.f))
     rigid_load = 0.0
-    if f_norm > 0 and rigid.shape[0]:  # |f projected on the modes| / |f|
-        proj = np.linalg.solve(gram_chol, rigid @ system.f)
+    if f_norm > 0 and rigid.count:  # |f projected on the modes| / |f|
+        proj = np.linalg.solve(gram_chol, rigid.dot(system.f))
         rigid_load = float(np.linalg.norm(proj)) / f_norm
     if rigid_load > RIGID_LOAD_LIMIT:
         raise SolverError(f"mechanics: {rigid_load:.2e} of the thermal load acts on rigid-body "
@@ -180,72 +180,134 @@ def _fixed_dofs(model: MechModel, system: MechSystem) -> tuple[np.ndarray, np.nd
     return np.array(pins, dtype=np.intp), held
 
 
+class RigidModes:
+    """Rigid-body modes stored field by field: ``pieces[i]`` maps (field, laminate) to the mode's
+    values there (an array of the field's dof shape, or a scalar for a constant), so a mode
+    costs memory only where it moves. Acts like the (modes x dofs) matrix R."""
+
+    def __init__(self, layout, pieces: list[dict]):
+        self.layout, self.pieces = layout, pieces
+
+    @property
+    def count(self) -> int:
+        return len(self.pieces)
+
+    def dense(self, i: int) -> np.ndarray:
+        """Mode i as a full dof vector."""
+        out = np.zeros(self.layout.n_dofs)
+        for (f, lam), a in self.pieces[i].items():
+            self.layout.view(out, f, lam)[...] = a
+        return out
+
+    def dot(self, v: np.ndarray) -> np.ndarray:
+        """R v."""
+        lay = self.layout
+        return np.array([sum(float(np.sum(a * lay.view(v, f, lam))) for (f, lam), a in p.items())
+                         for p in self.pieces])
+
+    def gram(self) -> np.ndarray:
+        """R R^T."""
+        lay = self.layout
+        G = np.zeros((self.count, self.count))
+        for i, pi in enumerate(self.pieces):
+            for j, pj in enumerate(self.pieces[:i + 1]):
+                g = 0.0
+                for key in pi.keys() & pj.keys():
+                    prod = np.multiply(pi[key], pj[key])
+                    g += float(prod) * lay.size(key[0]) if np.ndim(prod) == 0 else float(prod.sum())
+                G[i, j] = G[j, i] = g
+        return G
+
+    def at(self, dofs: np.ndarray) -> np.ndarray:
+        """R[:, dofs]."""
+        return np.stack([self.dense_at(i, dofs) for i in range(self.count)])
+
+    def dense_at(self, i: int, dofs: np.ndarray) -> np.ndarray:
+        lay = self.layout
+        out = np.zeros(len(dofs))
+        for (f, lam), a in self.pieces[i].items():
+            o = lay.offset(f, lam)
+            local = dofs - o
+            hit = (local >= 0) & (local < lay.size(f))
+            out[hit] = np.broadcast_to(a, lay.shape(f)).ravel()[local[hit]]
+        return out
+
+    def subtract(self, x: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """x - R^T c."""
+        x = x.copy()
+        for ci, p in zip(c, self.pieces, strict=True):
+            for (f, lam), a in p.items():
+                self.layout.view(x, f, lam)[...] -= ci * a
+        return x
+
+
 def rigid_modes(model: MechModel, system: MechSystem,
-                supported: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows (modes x dofs) spanning the rigid-body motions of the stack (null of K), and the
-    Cholesky factor L of their Gram matrix (R R^T = L L^T: L^-1 R is orthonormal).
+                supported: np.ndarray) -> tuple[RigidModes, np.ndarray]:
+    """The rigid-body motions of the stack (null of K) as :class:`RigidModes`, and the Cholesky
+    factor L of their Gram matrix (R R^T = L L^T: L^-1 R is orthonormal).
 
     In-plane: translation and spin of each set of shear-linked laminates. Out of plane: lift and
     the two tilts of each set of normal-linked laminates. A tilt of a stack is a rotation: with
     the slopes, each laminate slides in-plane so that no shear spring strains; those shifts
     follow exactly from the spring strains (:func:`.assemble.interface_strains`) laminate by
-    laminate up the stack, and each tilt mode is verified to be strain-free.
+    laminate up the stack, and each tilt mode is verified to be strain-free. Held dofs
+    (``supported``) are zero in every mode.
     """
     lay = system.layout
     X = model.mesh_x.nodes_m - model.mesh_x.nodes_m[_centre(model)[1]]
     Y = model.mesh_y.nodes_m - model.mesh_y.nodes_m[_centre(model)[0]]
     XX, YY = np.meshgrid(X, Y)
-    n = lay.n_dofs
-    shear, normal = _shear_components(model), _normal_components(model)
-    R = np.zeros((3 * len(shear) + 3 * len(normal), n))  # filled row by row, in place
-    row = 0
-    for comp in shear:
-        for kind in ("u", "v", "spin"):
-            m = R[row]
-            for lam in comp:
-                if kind == "u":
-                    lay.view(m, "u", lam)[...] = 1.0
-                elif kind == "v":
-                    lay.view(m, "v", lam)[...] = 1.0
-                else:
-                    lay.view(m, "u", lam)[...] = -YY
-                    lay.view(m, "v", lam)[...] = XX
-            row += 1
+    pieces: list[dict] = []
+    for comp in _shear_components(model):
+        pieces.append({("u", lam): 1.0 for lam in comp})
+        pieces.append({("v", lam): 1.0 for lam in comp})
+        spin = {}
+        for lam in comp:
+            spin[("u", lam)], spin[("v", lam)] = -YY, XX
+        pieces.append(spin)
     checked: list[int] = []
-    for comp in normal:
+    for comp in _normal_components(model):
         tilted = np.zeros(lay.n_laminates)
         tilted[comp] = 1.0
         shift = _tilt_shifts(model, tilted)
         for kind in ("lift", "tilt_x", "tilt_y"):
-            m = R[row]
-            for lam in comp:
-                w = lay.view(m, "w", lam)
-                if kind == "lift":
-                    w[0::2, 0::2] = 1.0
-                elif kind == "tilt_x":
-                    w[0::2, 0::2] = XX
-                    w[0::2, 1::2] = 1.0
-                else:
-                    w[0::2, 0::2] = YY
-                    w[1::2, 0::2] = 1.0
+            w = np.zeros(lay.shape("w"))
+            if kind == "lift":
+                w[0::2, 0::2] = 1.0
+            elif kind == "tilt_x":
+                w[0::2, 0::2] = XX
+                w[0::2, 1::2] = 1.0
+            else:
+                w[0::2, 0::2] = YY
+                w[1::2, 0::2] = 1.0
+            mode = {("w", lam): w for lam in comp}
             if kind != "lift":
                 field = "u" if kind == "tilt_x" else "v"
-                for lam in range(lay.n_laminates):
-                    lay.view(m, field, lam)[...] = shift[lam]
-                checked.append(row)
-            row += 1
-    if row == 0:
+                mode.update({(field, lam): float(shift[lam]) for lam in range(lay.n_laminates)
+                             if shift[lam] != 0.0})
+                checked.append(len(pieces))
+            pieces.append(mode)
+    if supported.size:  # held dofs take no part in any mode
+        for mode in pieces:
+            for (f, lam), a in list(mode.items()):
+                o = lay.offset(f, lam)
+                local = supported[(supported >= o) & (supported < o + lay.size(f))] - o
+                if local.size:
+                    full = np.array(np.broadcast_to(a, lay.shape(f)), dtype=float)
+                    full.ravel()[local] = 0.0
+                    mode[(f, lam)] = full
+    R = RigidModes(lay, pieces)
+    if R.count == 0:
         return R, np.zeros((0, 0))
-    if supported.size:
-        R[:, supported] = 0.0
     op = system.operator()
-    scale = max(float(np.abs(op(np.ones(n))).max()), 1.0)
+    scale = max(float(np.abs(op(np.ones(lay.n_dofs))).max()), 1.0)
     for j in checked:
-        leak = float(np.abs(op(R[j])).max()) / (scale * max(np.abs(R[j]).max(), 1e-300))
+        mode = R.dense(j)
+        leak = float(np.abs(op(mode)).max()) / (scale * max(np.abs(mode).max(), 1e-300))
         if leak > 1e-8:
             raise SolverError(f"mechanics: rigid-body mode {j} is not strain-free ({leak:.1e}); "
                               "internal error")
-    return R, np.linalg.cholesky(R @ R.T)
+    return R, np.linalg.cholesky(R.gram())
 
 
 def _tilt_shifts(model: MechModel, tilted: np.ndarray) -> np.ndarray:
@@ -262,12 +324,12 @@ def _tilt_shifts(model: MechModel, tilted: np.ndarray) -> np.ndarray:
     return shift
 
 
-def _remove_rigid(x: np.ndarray, R: np.ndarray, pins: np.ndarray) -> np.ndarray:
-    """x - c R with c such that the pinned dofs are zero (R: independent mode rows)."""
-    if R.shape[0] == 0:
+def _remove_rigid(x: np.ndarray, R: RigidModes, pins: np.ndarray) -> np.ndarray:
+    """x - R^T c with c such that the pinned dofs are zero (R: independent modes)."""
+    if R.count == 0:
         return x
-    c, *_ = np.linalg.lstsq(R[:, pins].T, x[pins], rcond=None)
-    return x - c @ R
+    c, *_ = np.linalg.lstsq(R.at(pins).T, x[pins], rcond=None)
+    return R.subtract(x, c)
 
 
 def _free_mask(n: int, supported: np.ndarray) -> np.ndarray:
