@@ -22,8 +22,8 @@ Example
 >>> import numpy as np
 >>> from wafersolve.mechanics.fem1d import Mesh1D
 >>> b = Basis1D.build(Mesh1D(np.linspace(0.0, 1.0, 5)), "H")   # symmetric: even and odd
->>> b.V.shape, b.We.shape, int(np.sum(b.lam == 0.0))             # modes; constant and linear
-((10, 10), (5, 5), 2)
+>>> b.We.shape, b.Wo.shape, int(np.sum(b.lam == 0.0))            # modes; constant and linear
+((5, 5), (5, 5), 2)
 """
 
 from __future__ import annotations
@@ -78,14 +78,17 @@ class Basis1D:
         split = mirror_symmetric(mesh) if split is None else split
         s = 1 if space == "L" else 2
         if split:
-            n = mesh.n_nodes
-            Qe, Qo = _fold_matrices(n, s)
-            le, We = sla.eigh(Qe.T @ K @ Qe, Qe.T @ M0 @ Qe)
-            lo, Wo = sla.eigh(Qo.T @ K @ Qo, Qo.T @ M0 @ Qo)
+            halves = {name: _fold_both(A, s) for name, A in (("K", K), ("M", M0), ("K1", K1))}
+            le, We = sla.eigh(halves["K"][0], halves["M"][0])
+            lo, Wo = sla.eigh(halves["K"][1], halves["M"][1])
             lam = np.concatenate([le, lo])
-            V = np.hstack([Qe @ We, Qo @ Wo])
+            V = None  # the transforms use the fold and the two halves
             # the null space: the constant is even (first even mode), the linear function odd
             null = [0] if space == "L" else [0, le.size]
+            lam[null] = 0.0
+            mu = lam.copy() if space == "L" else np.concatenate(
+                [np.einsum("ij,ij->j", W, K1h @ W) for W, K1h in zip((We, Wo), halves["K1"],
+                                                                     strict=True)])
         else:
             lam, V = sla.eigh(K, M0)
             null = list(range(1 if space == "L" else 2))
@@ -98,8 +101,8 @@ class Basis1D:
                 sub = V[:, null]
                 _mu, R = np.linalg.eigh(sub.T @ K1 @ sub)
                 V[:, null] = sub @ R
-        lam[null] = 0.0
-        mu = lam.copy() if space == "L" else np.einsum("ij,ij->j", V, K1 @ V)
+            lam[null] = 0.0
+            mu = lam.copy() if space == "L" else np.einsum("ij,ij->j", V, K1 @ V)
         mu[null[0]] = 0.0  # the constant function: exactly no slope
         return cls(space, lam, mu, V=V, We=We, Wo=Wo)
 
@@ -158,14 +161,20 @@ class Basis1D:
         return out
 
 
-def _fold_matrices(n: int, s: int) -> tuple[np.ndarray, np.ndarray]:
-    """Dense ``Qe``, ``Qo`` (dofs x even, dofs x odd) of the fold the transforms use."""
+def _fold_both(A: np.ndarray, s: int) -> tuple[np.ndarray, np.ndarray]:
+    """(Qe^T A Qe, Qo^T A Qo) of a dense symmetric 1D matrix that commutes with the reflection
+    (its even-odd blocks vanish), by the O(n^2) folds."""
+    n = A.shape[0] // s
     m = n // 2
     ne = m * s + (1 if n % 2 else 0)
     no = m * s + (1 if n % 2 and s == 2 else 0)
-    e, o = np.empty((ne, n * s)), np.empty((no, n * s))
-    _kron.fold_first(np.eye(n * s), s, e, o)
-    return e.T, o.T
+    e, o = np.empty((ne, A.shape[1])), np.empty((no, A.shape[1]))
+    _kron.fold_first(np.ascontiguousarray(A), s, e, o)
+    ee, eo = np.empty((ne, ne)), np.empty((ne, no))
+    _kron.fold_last(e, s, ee, eo)
+    oe, oo = np.empty((no, ne)), np.empty((no, no))
+    _kron.fold_last(o, s, oe, oo)
+    return ee, oo
 
 
 class FastDiagonalPreconditioner:
