@@ -483,16 +483,16 @@ def inverse_3x3(const f8[:, :, ::1] P, f8[:, :, ::1] out):
             c00 = e * k - f * h
             c01 = f * g - d * k
             c02 = d * h - e * g
-            det = a * c00 + b * c01 + c * c02
-            out[0, 0, p] = c00 / det
-            out[0, 1, p] = (c * h - b * k) / det
-            out[0, 2, p] = (b * f - c * e) / det
-            out[1, 0, p] = c01 / det
-            out[1, 1, p] = (a * k - c * g) / det
-            out[1, 2, p] = (c * d - a * f) / det
-            out[2, 0, p] = c02 / det
-            out[2, 1, p] = (b * g - a * h) / det
-            out[2, 2, p] = (a * e - b * d) / det
+            det = 1.0 / (a * c00 + b * c01 + c * c02)
+            out[0, 0, p] = c00 * det
+            out[0, 1, p] = (c * h - b * k) * det
+            out[0, 2, p] = (b * f - c * e) * det
+            out[1, 0, p] = c01 * det
+            out[1, 1, p] = (a * k - c * g) * det
+            out[1, 2, p] = (c * d - a * f) * det
+            out[2, 0, p] = c02 * det
+            out[2, 1, p] = (b * g - a * h) * det
+            out[2, 2, p] = (a * e - b * d) * det
 
 
 def xpby(const f8[::1] z, double beta, f8[::1] p):

@@ -281,16 +281,20 @@ class Band1D:
             return None, (0, 0)
         pat = self.band[:, mid:mid + p]
         tol = 1e-14 * max(float(np.abs(pat).max()), 1e-300)
-
-        def same(a: int) -> bool:
-            return 0 <= a and a + p <= rows and bool(
-                np.abs(self.band[:, a:a + p] - pat).max() <= tol)
-
-        lo, hi = mid, mid + p
-        while same(lo - p):
-            lo -= p
-        while same(hi):
-            hi += p
+        # row i matches when its band equals the pattern's row i - mid (mod p)
+        phase = (np.arange(rows) - mid) % p
+        ok = np.abs(self.band - pat[:, phase]).max(axis=0) <= tol
+        # whole periods only: a period matches when all its p rows do
+        starts = np.arange(mid % p, rows - p + 1, p)
+        good = ok[starts[:, None] + np.arange(p)[None, :]].all(axis=1)
+        k = (mid - mid % p) // p  # the period that starts at mid
+        lo_k = k
+        while lo_k > 0 and good[lo_k - 1]:
+            lo_k -= 1
+        hi_k = k + 1
+        while hi_k < good.size and good[hi_k]:
+            hi_k += 1
+        lo, hi = int(starts[lo_k]), int(starts[hi_k - 1] + p)
         if hi - lo < 8 * p:
             return None, (0, 0)
         return np.ascontiguousarray(pat.T), (lo, hi)
