@@ -13,6 +13,11 @@ in double or (``dtype=np.float32``, for large meshes) single precision. On a mes
 own mirror image (the usual case: a uniform wafer grid) the 1D eigenvectors are even or odd, so
 each transform is a fold plus two dense products of half the size: half the flops.
 
+Given the operator's terms, the membranes are then coupled back by a symmetric block
+Gauss-Seidel sweep (u, v, u, v, u): each field's own block is solved exactly by the
+diagonalization, and the u-v cross terms are applied matrix-free between the solves
+(:class:`.assemble.FieldCoupling`). That halves the CG iterations of a free stack.
+
 Rigid-body modes (u, v translation, w lift and tilt) are zero modes of the preconditioner too
 (the 1D null spaces are rotated so that they are exactly the constant and linear functions), and
 are given zero weight (a pseudo-inverse).
