@@ -68,47 +68,6 @@ cdef inline void _band_rows(int kind, isz off, isz w, isz lo, isz hi, const f8* 
             o[i] = s
 
 
-def band_apply_last(int kind, isz off, const f8[:, ::1] band, const f8[:, ::1] x, f8[:, ::1] out):
-    """out[r, i] = sum_k band[k, i] x[r, start(i) + k] (out = x M^T), overwriting."""
-    cdef isz nr = x.shape[0], ncol = x.shape[1], ni = out.shape[1], w = band.shape[0]
-    cdef isz r, i, k, j, lo = 0, hi = ni
-    cdef f8 s
-    # interior rows: every window entry inside [0, ncol)
-    while lo < ni and _start(kind, lo, off) < 0:
-        lo += 1
-    while hi > lo and _start(kind, hi - 1, off) + w > ncol:
-        hi -= 1
-    with nogil:
-        for r in range(nr):
-            _band_rows(kind, off, w, lo, hi, &band[0, 0], ni, &x[r, 0], &out[r, 0])
-            for i in range(ni):  # the edge rows, with bounds checks
-                if lo <= i < hi:
-                    continue
-                s = 0.0
-                for k in range(w):
-                    j = _start(kind, i, off) + k
-                    if 0 <= j < ncol:
-                        s = s + band[k, i] * x[r, j]
-                out[r, i] = s
-
-
-def band_apply_first_add(int kind, isz off, const f8[:, ::1] band, const f8[:, ::1] x,
-                         f8[:, ::1] out):
-    """out[j, c] += sum_k band[k, j] x[start(j) + k, c] (out += M x)."""
-    cdef isz nj = out.shape[0], nc = out.shape[1], nrow = x.shape[0], w = band.shape[0]
-    cdef isz j, c, k, m
-    cdef f8 a
-    with nogil:
-        for j in range(nj):
-            for k in range(w):
-                m = _start(kind, j, off) + k
-                a = band[k, j]
-                if m < 0 or m >= nrow or a == 0.0:
-                    continue
-                for c in range(nc):
-                    out[j, c] += a * x[m, c]
-
-
 # -- the fused Kronecker sum of one output field ------------------------------------------------
 cdef inline void _const_rows(int kind, isz off, isz w, int per, const f8* c, isz lo, isz hi,
                              const f8* xr, f8* o) noexcept nogil:
@@ -221,7 +180,8 @@ cdef inline void _axpy_rows(int cnt, const f8* a, const f8** t, f8* y, isz n) no
 
 def kron_sum(f8[:, ::1] out, list xs, list kinds_x, list offs_x, list bands_x, list kinds_y,
              list offs_y, list bands_y, isz chunk=16, list patterns_x=None, list runs_x=None):
-    """out = sum_c My_c xs[c] Mx_c^T (bands as in band_apply_last / band_apply_first_add).
+    """out = sum_c My_c xs[c] Mx_c^T, with My_c, Mx_c banded 1D matrices (kind, off, band: see
+    the banded section above).
 
     ``patterns_x[c]`` (optional, None or a (period, w) array) and ``runs_x[c]`` = (lo, hi): the
     rows lo <= i < hi of x band c repeat that pattern (uniform mesh), so their coefficients need

@@ -150,14 +150,6 @@ def _band_matrix(kind, off, band, ncol):
     return sp.csr_matrix((band.T.ravel()[keep], (i[keep], j[keep])), shape=(ni, ncol))
 
 
-def band_apply_last(kind, off, band, x, out):
-    out[...] = (_band_matrix(kind, off, band, x.shape[1]) @ x.T).T
-
-
-def band_apply_first_add(kind, off, band, x, out):
-    out += _band_matrix(kind, off, band, x.shape[0]) @ x
-
-
 def kron_sum(out, xs, kinds_x, offs_x, bands_x, kinds_y, offs_y, bands_y, chunk=16):
     out[...] = 0.0
     for x, kx, ox, bx, ky, oy, by in zip(xs, kinds_x, offs_x, bands_x, kinds_y, offs_y, bands_y,

@@ -299,18 +299,6 @@ class Band1D:
             return None, (0, 0)
         return np.ascontiguousarray(pat.T), (lo, hi)
 
-    def apply_last(self, x: np.ndarray, out: np.ndarray) -> None:
-        """out = x M^T (M applied along the last axis), overwriting ``out``."""
-        if x.shape[1] != self.shape[1] or out.shape != (x.shape[0], self.shape[0]):
-            raise ValueError(f"shapes {x.shape} -> {out.shape} do not fit a {self.shape} matrix")
-        _kron.band_apply_last(self.kind, self.off, self.band, x, out)
-
-    def apply_first_add(self, x: np.ndarray, out: np.ndarray) -> None:
-        """out += M x (M applied along the first axis)."""
-        if x.shape[0] != self.shape[1] or out.shape != (self.shape[0], x.shape[1]):
-            raise ValueError(f"shapes {x.shape} -> {out.shape} do not fit a {self.shape} matrix")
-        _kron.band_apply_first_add(self.kind, self.off, self.band, x, out)
-
 
 def kernel_threads() -> int:
     """Threads for the mechanics operator: ``OMP_NUM_THREADS`` if set (capped at the CPU count),
