@@ -133,10 +133,16 @@ class Mesh1D:
         return self._cache[key]
 
     def element_matrices(self, s1: str, a1: int, s2: str, a2: int) -> np.ndarray:
-        """(elements, local s1 dofs, local s2 dofs): each element's share of :meth:`matrix`."""
-        b1 = basis(s1, a1, GAUSS_XI, self.h_m)
-        b2 = basis(s2, a2, GAUSS_XI, self.h_m)
-        return np.einsum("eq,eqi,eqj->eij", self._weights, b1, b2)
+        """(elements, local s1 dofs, local s2 dofs): each element's share of :meth:`matrix`
+        (computed once per mesh and key; read-only)."""
+        key = ("elements", s1, a1, s2, a2)
+        if key not in self._cache:
+            b1 = basis(s1, a1, GAUSS_XI, self.h_m)
+            b2 = basis(s2, a2, GAUSS_XI, self.h_m)
+            local = np.einsum("eq,eqi,eqj->eij", self._weights, b1, b2)
+            local.flags.writeable = False
+            self._cache[key] = local
+        return self._cache[key]
 
     def element_integrals(self, space: str, order: int) -> np.ndarray:
         """(elements, local dofs): ``∫_e d^order phi_a dx`` for loads constant per element."""
