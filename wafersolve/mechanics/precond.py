@@ -40,7 +40,7 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 
 from .._kernels import _kron
-from .assemble import FieldCoupling, Layout, _Terms, interface_strains
+from .assemble import FieldCoupling, Layout, Workspace, _Terms, interface_strains
 from .fem1d import Mesh1D
 from .model import MechModel
 
@@ -132,37 +132,41 @@ class Basis1D:
         ne = self.We.shape[1]
         return [slice(0, ne), slice(ne, self.lam.size)]
 
-    def fold_last(self, R: np.ndarray) -> list[np.ndarray]:
+    # (``ws``, ``key``: a :class:`.assemble.Workspace` to take the outputs from, or None)
+    def _out(self, ws, key, shape, dtype) -> np.ndarray:
+        return np.empty(shape, dtype=dtype) if ws is None else ws.get(key, shape, dtype)
+
+    def fold_last(self, R: np.ndarray, ws=None, key=None) -> list[np.ndarray]:
         """[R Qe, R Qo] (or [R] without the fold)."""
         if self.We is None:
             return [R]
-        e = np.empty((R.shape[0], self.We.shape[0]), dtype=R.dtype)
-        o = np.empty((R.shape[0], self.Wo.shape[0]), dtype=R.dtype)
+        e = self._out(ws, (key, "e"), (R.shape[0], self.We.shape[0]), R.dtype)
+        o = self._out(ws, (key, "o"), (R.shape[0], self.Wo.shape[0]), R.dtype)
         _kron.fold_last(R, self.stride, e, o)
         return [e, o]
 
-    def fold_first(self, R: np.ndarray) -> list[np.ndarray]:
+    def fold_first(self, R: np.ndarray, ws=None, key=None) -> list[np.ndarray]:
         """[Qe^T R, Qo^T R] (or [R])."""
         if self.We is None:
             return [R]
-        e = np.empty((self.We.shape[0], R.shape[1]), dtype=R.dtype)
-        o = np.empty((self.Wo.shape[0], R.shape[1]), dtype=R.dtype)
+        e = self._out(ws, (key, "e"), (self.We.shape[0], R.shape[1]), R.dtype)
+        o = self._out(ws, (key, "o"), (self.Wo.shape[0], R.shape[1]), R.dtype)
         _kron.fold_first(R, self.stride, e, o)
         return [e, o]
 
-    def unfold_last(self, parts: list[np.ndarray]) -> np.ndarray:
+    def unfold_last(self, parts: list[np.ndarray], ws=None, key=None) -> np.ndarray:
         """e Qe^T + o Qo^T: the transpose (and inverse) of :meth:`fold_last`."""
         if self.We is None:
             return parts[0]
-        out = np.empty((parts[0].shape[0], self.lam.size), dtype=parts[0].dtype)
+        out = self._out(ws, key, (parts[0].shape[0], self.lam.size), parts[0].dtype)
         _kron.unfold_last(parts[0], parts[1], self.stride, out)
         return out
 
-    def unfold_first(self, parts: list[np.ndarray]) -> np.ndarray:
+    def unfold_first(self, parts: list[np.ndarray], ws=None, key=None) -> np.ndarray:
         """Qe e + Qo o: the transpose (and inverse) of :meth:`fold_first`."""
         if self.We is None:
             return parts[0]
-        out = np.empty((self.lam.size, parts[0].shape[1]), dtype=parts[0].dtype)
+        out = self._out(ws, key, (self.lam.size, parts[0].shape[1]), parts[0].dtype)
         _kron.unfold_first(parts[0], parts[1], self.stride, out)
         return out
 
@@ -190,6 +194,7 @@ class FastDiagonalPreconditioner:
                  terms: _Terms | None = None, sweeps: int = 2):
         self.model, self.layout = model, layout
         self.dtype = np.dtype(dtype)
+        self.work = Workspace()  # the transforms' buffers, reused by every call
         # Symmetric block Gauss-Seidel over the membranes (u, v, u, ... : ``sweeps`` forward and
         # backward pairs) with their coupling terms, when the operator's terms are given. The
         # u and v blocks are solved exactly by the fast diagonalization on a full rectangle; a
@@ -205,50 +210,18 @@ class FastDiagonalPreconditioner:
         same = (model.mesh_y.n_nodes == model.mesh_x.n_nodes
                 and np.array_equal(model.mesh_y.nodes_m, model.mesh_x.nodes_m))
         self.by = self.bx if same else {s: Basis1D.build(model.mesh_y, s) for s in ("L", "H")}
-        n = len(model.laminates)
-        Lx, Ly = self.bx["L"], self.by["L"]
-        Hx, Hy = self.bx["H"], self.by["H"]
-        lxL, lyL = Lx.lam[None, :], Ly.lam[:, None]
-        shape_L = (Ly.lam.size, Lx.lam.size)
-        shape_H = (Hy.lam.size, Hx.lam.size)
-        # mode matrices, stored entry-major: P[i, j] is the (y modes, x modes) array of entry
-        # (laminate i, laminate j)
-        Pu = np.zeros((n, n, *shape_L))
-        Pv = np.zeros((n, n, *shape_L))
-        Pw = np.zeros((n, n, *shape_H))
-        for i, lam in enumerate(model.laminates):
-            A11, A12, A22, A66 = lam.A
-            D11, D12, D22, D66 = lam.D
-            Pu[i, i] += A11 * lxL + A66 * lyL
-            Pv[i, i] += A22 * lyL + A66 * lxL
-            Pw[i, i] += (D11 * Hx.lam[None, :] + D22 * Hy.lam[:, None]
-                              + (2 * D12 + 4 * D66) * Hy.mu[:, None] * Hx.mu[None, :])
-        # modes where no laminate has stiffness of its own (rigid-body modes of the 1D spaces):
-        # only there can the spring coupling leave the mode matrix singular
-        rigid = {"u": Pu[0, 0] == 0.0, "v": Pv[0, 0] == 0.0, "w": Pw[0, 0] == 0.0}
-        for k, spring in enumerate(model.springs):
-            a, b = spring.lower, spring.upper
-            ks, kn = spring.k_shear_Pa_per_m, spring.k_normal_Pa_per_m
-            gx, _gy, _gap = interface_strains(model, k)
-            c = {op.lam: coef for coef, op in gx if op.field == "w"}  # moment-arm coefficients
-            for P in (Pu, Pv):
-                P[a, a] += ks
-                P[b, b] += ks
-                P[a, b] -= ks
-                P[b, a] -= ks
-            slope = Hx.mu[None, :] + Hy.mu[:, None]  # w_x^2 + w_y^2 (diagonal approximation)
-            Pw[a, a] += kn + ks * c[a] ** 2 * slope
-            Pw[b, b] += kn + ks * c[b] ** 2 * slope
-            Pw[a, b] += -kn + ks * c[a] * c[b] * slope
-            Pw[b, a] += -kn + ks * c[a] * c[b] * slope
-        # field -> {(y block, x block): the inverse, (laminates, laminates, y modes, x modes)}
+        # field -> {(y block, x block): the inverse mode matrices, (laminates, laminates,
+        # y modes, x modes)}, built block by block in double precision (a block at a time keeps
+        # the set-up's memory small: fresh memory is slow to fault in)
         dt = self.dtype
         self.inv = {}
-        for f, P, s in (("u", _pinv(Pu, rigid["u"]), "L"), ("v", _pinv(Pv, rigid["v"]), "L"),
-                        ("w", _pinv(Pw, rigid["w"]), "H")):
-            self.inv[f] = {(jy, jx): np.ascontiguousarray(P[:, :, sy, sx], dtype=dt)
-                           for jy, sy in enumerate(self.by[s].block_slices)
-                           for jx, sx in enumerate(self.bx[s].block_slices)}
+        for f in ("u", "v", "w"):
+            s = "H" if f == "w" else "L"
+            self.inv[f] = {}
+            for jy, sy in enumerate(self.by[s].block_slices):
+                for jx, sx in enumerate(self.bx[s].block_slices):
+                    P, rigid = self._mode_matrices(f, sy, sx)
+                    self.inv[f][(jy, jx)] = np.ascontiguousarray(_pinv(P, rigid), dtype=dt)
         self.tx = {s: b.with_dtype(dt) for s, b in self.bx.items()}
         self.ty = self.tx if same else {s: b.with_dtype(dt) for s, b in self.by.items()}
         # The plate block's worst-approximated modes sit at the corners (where the twist terms
@@ -258,10 +231,53 @@ class FastDiagonalPreconditioner:
         if self.corners is not None and not self.corners.patches:
             self.corners = None
 
-    def __call__(self, r: np.ndarray) -> np.ndarray:
+    def _mode_matrices(self, field: str, sy: slice, sx: slice) -> tuple[np.ndarray, np.ndarray]:
+        """The small (laminates x laminates) matrices of ``field`` for the y modes ``sy`` and x
+        modes ``sx``, stored entry-major: P[i, j] is the (y modes, x modes) array of entry
+        (laminate i, laminate j); and where no laminate has stiffness of its own (rigid-body
+        modes of the 1D spaces: only there can the springs leave a matrix singular)."""
+        model = self.model
+        n = len(model.laminates)
+        if field == "w":
+            Hx, Hy = self.bx["H"], self.by["H"]
+            lx, ly = Hx.lam[None, sx], Hy.lam[sy, None]
+            mx, my = Hx.mu[None, sx], Hy.mu[sy, None]
+        else:
+            lx, ly = self.bx["L"].lam[None, sx], self.by["L"].lam[sy, None]
+        P = np.zeros((n, n, ly.size, lx.size))
+        for i, lam in enumerate(model.laminates):
+            A11, _A12, A22, A66 = lam.A
+            D11, D12, D22, D66 = lam.D
+            if field == "u":
+                P[i, i] += A11 * lx + A66 * ly
+            elif field == "v":
+                P[i, i] += A22 * ly + A66 * lx
+            else:
+                P[i, i] += D11 * lx + D22 * ly + (2 * D12 + 4 * D66) * my * mx
+        rigid = P[0, 0] == 0.0
+        for k, spring in enumerate(model.springs):
+            a, b = spring.lower, spring.upper
+            ks, kn = spring.k_shear_Pa_per_m, spring.k_normal_Pa_per_m
+            if field != "w":
+                P[a, a] += ks
+                P[b, b] += ks
+                P[a, b] -= ks
+                P[b, a] -= ks
+                continue
+            gx, _gy, _gap = interface_strains(model, k)
+            c = {op.lam: coef for coef, op in gx if op.field == "w"}  # moment-arm coefficients
+            slope = mx + my  # w_x^2 + w_y^2 (diagonal approximation)
+            P[a, a] += kn + ks * c[a] ** 2 * slope
+            P[b, b] += kn + ks * c[b] ** 2 * slope
+            P[a, b] += -kn + ks * c[a] * c[b] * slope
+            P[b, a] += -kn + ks * c[a] * c[b] * slope
+        return P, rigid
+
+    def __call__(self, r: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """P^+ r, into ``out`` if given (a float64 vector not overlapping ``r``)."""
         lay = self.layout
         n = lay.n_laminates
-        z = np.empty_like(r)
+        z = np.empty_like(r) if out is None else out
         rhs_w = [lay.view(r, "w", j) for j in range(n)]
         if self.corners is None:
             self._solve_field("w", rhs_w, z)
@@ -273,11 +289,17 @@ class FastDiagonalPreconditioner:
             g = "v" if f == "u" else "u"
             rhs = [lay.view(r, f, j) for j in range(n)]
             if g in done and self.coupling:  # the other field's latest correction enters
-                rhs = [a.copy() for a in rhs]
+                rhs = [self._copy(("coupled", j), a) for j, a in enumerate(rhs)]
                 self.coupling[(f, g)].subtract(z, rhs)
             self._solve_field(f, rhs, z)
             done.add(f)
         return z
+
+    def _copy(self, key, a: np.ndarray, dtype=None) -> np.ndarray:
+        """``a`` (as ``dtype``) in the workspace buffer ``key``."""
+        buf = self.work.get(key, a.shape, a.dtype if dtype is None else dtype)
+        np.copyto(buf, a)
+        return buf
 
     def _solve_field(self, field: str, rhs: list[np.ndarray], z: np.ndarray) -> None:
         """z[field] = the fast-diagonalization solve of that field's block (all laminates)."""
@@ -287,32 +309,45 @@ class FastDiagonalPreconditioner:
         s = "H" if field == "w" else "L"
         bx, by = self.tx[s], self.ty[s]
         inv = self.inv[field]
-        hat = {q: np.empty((n, *a.shape[2:]), dtype=dt) for q, a in inv.items()}
+        ws = self.work
+        hat = {q: ws.get((s, "hat", q), (n, *a.shape[2:]), dt) for q, a in inv.items()}
         for j in range(n):
-            self._forward(bx, by, np.asarray(rhs[j], dtype=dt), hat, j)
-        sol = {q: np.empty_like(h) for q, h in hat.items()}
+            R = rhs[j] if rhs[j].dtype == dt else self._copy((s, "rhs"), rhs[j], dt)
+            self._forward(bx, by, R, hat, j, s)
+        sol = {q: ws.get((s, "sol", q), h.shape, dt) for q, h in hat.items()}
         for q, h in hat.items():
             _kron.mode_combine(inv[q].reshape(n, n, -1), h.reshape(n, -1), sol[q].reshape(n, -1))
         for i in range(n):
-            lay.view(z, field, i)[...] = self._back(bx, by, {q: a[i] for q, a in sol.items()})
+            lay.view(z, field, i)[...] = self._back(bx, by, {q: a[i] for q, a in sol.items()}, s)
 
-    @staticmethod
-    def _forward(bx: Basis1D, by: Basis1D, R: np.ndarray, hat: dict, j: int) -> None:
+    def _forward(self, bx: Basis1D, by: Basis1D, R: np.ndarray, hat: dict, j: int,
+                 tag: str) -> None:
         """hat[(y block, x block)][j] = the blocks of Vy^T R Vx. (Stacking the laminates into
         larger products was tried: no faster, BLAS runs at ~160 GFlop/s at these sizes.)"""
-        for jx, (part, Wx) in enumerate(zip(bx.fold_last(R), bx.blocks, strict=True)):
-            T = part @ Wx
-            for jy, (rows, Wy) in enumerate(zip(by.fold_first(T), by.blocks, strict=True)):
+        ws, dt = self.work, R.dtype
+        for jx, (part, Wx) in enumerate(zip(bx.fold_last(R, ws, (tag, "fx")), bx.blocks,
+                                            strict=True)):
+            T = ws.get((tag, "T", jx), (part.shape[0], Wx.shape[1]), dt)
+            np.matmul(part, Wx, out=T)
+            for jy, (rows, Wy) in enumerate(zip(by.fold_first(T, ws, (tag, "fy", jx)),
+                                                by.blocks, strict=True)):
                 np.matmul(Wy.T, rows, out=hat[(jy, jx)][j])
 
-    @staticmethod
-    def _back(bx: Basis1D, by: Basis1D, S: dict) -> np.ndarray:
+    def _back(self, bx: Basis1D, by: Basis1D, S: dict, tag: str) -> np.ndarray:
         """Vy S Vx^T from blocks (the transpose of :meth:`_forward`)."""
+        ws = self.work
         parts = []
         for jx, Wx in enumerate(bx.blocks):
-            T = by.unfold_first([Wy @ S[(jy, jx)] for jy, Wy in enumerate(by.blocks)])
-            parts.append(T @ Wx.T)
-        return bx.unfold_last(parts)
+            ys = []
+            for jy, Wy in enumerate(by.blocks):
+                Sq = S[(jy, jx)]
+                ys.append(ws.get((tag, "by", jy, jx), (Wy.shape[0], Sq.shape[1]), Sq.dtype))
+                np.matmul(Wy, Sq, out=ys[-1])
+            T = by.unfold_first(ys, ws, (tag, "uy", jx))
+            part = ws.get((tag, "bx", jx), (T.shape[0], Wx.shape[0]), T.dtype)
+            np.matmul(T, Wx.T, out=part)
+            parts.append(part)
+        return bx.unfold_last(parts, ws, (tag, "ux"))
 
 
 class CornerCorrection:
@@ -322,8 +357,8 @@ class CornerCorrection:
     The fast diagonalization approximates the twist terms; its worst modes are twist modes
     localized at the corners, where two free edges meet (eigenvalues of B K_ww up to ~3.8 on a
     free plate, against <= 2.2 elsewhere). Each patch is ``nodes`` x ``nodes`` nodes at a corner,
-    all laminates' w dofs; its stiffness is assembled element by element from the cells next to
-    it. With exact patch solves the combination stays symmetric positive semi-definite whatever
+    all laminates' w dofs; its stiffness is the Kronecker sum of the 1D matrices of the cells
+    next to it (which hold every cell of the patch nodes). With exact patch solves the combination stays symmetric positive semi-definite whatever
     B is, and on a free plate at 40 x 40 cells the condition number of the plate block drops
     from 6.3 to 2.8 (6 nodes); the CG iterations of the full stack from 23 to 18 at 430 x 430.
     """
@@ -335,19 +370,13 @@ class CornerCorrection:
         ny, nx = model.shape_nodes
         p = min(nodes, (min(ny, nx) - 2) // 2 - 2)  # regions of opposite corners stay apart
         self.patches: list[tuple] = []
+        self.work = Workspace()
         if p < 2:
             return
-        q = p + 1  # cells next to the patch nodes: their rows of K_ww are complete
-        ncy, ncx = model.shape_cells
-        cells = np.zeros((ncy, ncx), dtype=bool)
-        for ys in (slice(0, q), slice(ncy - q, ncy)):
-            for xs in (slice(0, q), slice(ncx - q, ncx)):
-                cells[ys, xs] = True
-        sub = _Terms(model, lay)
-        sub.terms = {k: c for k, c in terms.terms.items() if k[0] == "w" and k[2] == "w"}
-        Kc = sub.outside(~cells).tocsr()  # the w-w stiffness of those cells only
         n2y, n2x = lay.shape("w")
         nl = lay.n_laminates
+        ww = [(l1, l2, ky, kx, c) for (f1, l1, f2, l2, ky, kx), c in terms.terms.items()
+              if f1 == "w" and f2 == "w"]
         reg, pat = 2 * (p + 2), 2 * p  # dofs per axis: region (patch + 2 nodes), patch
         for ylow in (True, False):
             for xlow in (True, False):
@@ -355,13 +384,15 @@ class CornerCorrection:
                 rx = slice(0, reg) if xlow else slice(n2x - reg, n2x)
                 py = slice(0, pat) if ylow else slice(n2y - pat, n2y)
                 px = slice(0, pat) if xlow else slice(n2x - pat, n2x)
-                rows = np.arange(n2y)[ry][:, None] * n2x + np.arange(n2x)[rx][None, :]
-                g = np.concatenate([lay.offset("w", lam) + rows.ravel() for lam in range(nl)])
+                # the region's nodes and the p + 1 cells between them, which hold every cell
+                # of the patch nodes: those rows of K_ww are complete
+                nodes_y = model.mesh_y.nodes_m[:p + 2] if ylow else model.mesh_y.nodes_m[-p - 2:]
+                nodes_x = model.mesh_x.nodes_m[:p + 2] if xlow else model.mesh_x.nodes_m[-p - 2:]
+                A_loc = _plate_block(ww, nl, Mesh1D(nodes_y), Mesh1D(nodes_x))
                 inside = np.zeros((nl, reg, reg), dtype=bool)
                 inside[:, (py.start - ry.start):(py.stop - ry.start),
                        (px.start - rx.start):(px.stop - rx.start)] = True
                 pi = np.flatnonzero(inside.ravel())
-                A_loc = Kc[g][:, g].toarray()
                 # a principal block of the positive semi-definite K_ww that holds no rigid mode
                 # (those move the whole plate): positive definite
                 self.patches.append((ry, rx, py, px, sp.csr_matrix(A_loc[:, pi]),
@@ -370,7 +401,10 @@ class CornerCorrection:
     def apply(self, rhs: list[np.ndarray], z: list[np.ndarray], solve, dtype=np.float64) -> None:
         """z = (C, B, C) applied to ``rhs`` (per laminate, the w dof arrays); ``solve(rhs)``
         writes B rhs into ``z`` (B's right-hand side is handed over in ``dtype``)."""
-        r1 = [a.astype(dtype) for a in rhs]
+        r1 = []
+        for j, a in enumerate(rhs):
+            r1.append(self.work.get(("r1", j), a.shape, dtype))
+            np.copyto(r1[-1], a)
         first = []
         for ry, rx, py, px, A_rp, inv in self.patches:
             zp = inv @ np.concatenate([a[py, px].ravel() for a in rhs])
@@ -391,6 +425,17 @@ class CornerCorrection:
         v = v.reshape(len(z), py.stop - py.start, px.stop - px.start)
         for a, va in zip(z, v, strict=True):
             a[py, px] += va
+
+
+def _plate_block(ww: list[tuple], nl: int, mesh_y: Mesh1D, mesh_x: Mesh1D) -> np.ndarray:
+    """The dense w-w stiffness of all laminates on a small mesh (laminate, y dof, x dof order)
+    from the terms ``ww`` = [(l1, l2, y key, x key, coefficient)]."""
+    m = 4 * mesh_y.n_nodes * mesh_x.n_nodes
+    A = np.zeros((nl * m, nl * m))
+    for l1, l2, ky, kx, c in ww:
+        A[l1 * m:(l1 + 1) * m, l2 * m:(l2 + 1) * m] += c * np.kron(
+            mesh_y.matrix(*ky).toarray(), mesh_x.matrix(*kx).toarray())
+    return A
 
 
 def _spd_inverse(A: np.ndarray) -> np.ndarray:

@@ -367,10 +367,11 @@ def _pcg(op, precond, mask, b: np.ndarray, say):
     r = b.copy()
     z = masked(precond(r))
     p = z.copy()
+    q = np.empty_like(b)  # z and q are refilled in place: the loop allocates no vectors
     rz = float(r @ z)
     history = [1.0]
     for it in range(1, MAX_ITERATIONS + 1):
-        q = masked(op(p))
+        q = masked(op(p, out=q))
         pq = float(p @ q)
         if not (pq > 0 and np.isfinite(pq)):
             raise SolverError(f"mechanics PCG breakdown at iteration {it} (p.Kp = {pq:.3e}): the "
@@ -382,7 +383,7 @@ def _pcg(op, precond, mask, b: np.ndarray, say):
             return x, it, history
         if it % 50 == 0:
             say(f"mechanics: PCG iteration {it}, relative residual {rel:.1e}")
-        z = masked(precond(r))
+        z = masked(precond(r, out=z))
         rz_new = float(r @ z)
         _kron.xpby(z, rz_new / rz, p)  # p = z + beta p
         rz = rz_new
