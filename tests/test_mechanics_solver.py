@@ -94,11 +94,14 @@ def test_corner_correction_keeps_the_preconditioner_symmetric_positive_semidefin
     assert np.linalg.eigvalsh(0.5 * (Pm + Pm.T)).min() >= -1e-10 * abs(Pm).max()
 
 
-def test_corner_patches_hold_the_exact_plate_stiffness():
+@pytest.mark.parametrize("mirrored", [True, False])
+def test_corner_patches_hold_the_exact_plate_stiffness(mirrored, monkeypatch):
     """A w field living on the corner patches is recovered exactly from its load K_ww e: the
-    patches' stiffness (assembled from their cells) is the plate block's own."""
+    patches' stiffness (assembled from their cells, or reflected from the first corner's on a
+    symmetric mesh) is the plate block's own."""
     from wafersolve.mechanics.precond import CornerCorrection
 
+    monkeypatch.setattr(CornerCorrection, "REUSE_MIRRORED", mirrored)
     case = wse3_like(n=(24, 20))
     grid, T = rough_field(case)
     system = assemble(build_mech_model(case, grid, T))
@@ -456,3 +459,15 @@ def test_rigid_modes_stored_by_field_act_like_the_dense_matrix():
     np.testing.assert_allclose(R.subtract(v, c), v - c @ D, rtol=1e-12, atol=1e-12)
     K = system.K
     assert np.abs(K @ D.T).max() <= 1e-8 * abs(K).max() * np.abs(D).max()  # strain-free
+
+
+def test_a_wrong_tilt_mode_is_caught(monkeypatch):
+    """The rigid-body tilt modes are checked to be strain-free (one operator application for
+    all of them): a wrong in-plane shift under the tilt raises, it is not used silently."""
+    case = wse3_like()
+    grid, T = rough_field(case)
+    original = solve_module._tilt_shifts
+    monkeypatch.setattr(solve_module, "_tilt_shifts",
+                        lambda model, tilted: original(model, tilted) * 1.5)
+    with pytest.raises(SolverError, match="not strain-free"):
+        solve_mechanics(case, grid, T)
