@@ -101,8 +101,9 @@ def solve_mechanics(case: Case, grid: Grid, T_K: np.ndarray, *, method: str = "p
         x = _solve_direct(system, pins, supported)
         iterations, history = 1, ()
     op = system.operator()
-    mask = _free_mask(system.layout.n_dofs, supported)
-    r = (op(x) - system.f) * mask
+    r = op(x)
+    r -= system.f
+    r[supported] = 0.0
     residual = float(np.linalg.norm(r)) / f_norm if f_norm > 0 else 0.0
     if not np.isfinite(residual) or residual > 10 * RTOL:
         raise SolverError(f"mechanics solve inaccurate: relative residual {residual:.2e} > "
@@ -192,9 +193,12 @@ class RigidModes:
     def count(self) -> int:
         return len(self.pieces)
 
-    def dense(self, i: int) -> np.ndarray:
-        """Mode i as a full dof vector."""
-        out = np.zeros(self.layout.n_dofs)
+    def dense(self, i: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Mode i as a full dof vector (into ``out`` if given)."""
+        if out is None:
+            out = np.zeros(self.layout.n_dofs)
+        else:
+            out[...] = 0.0
         for (f, lam), a in self.pieces[i].items():
             self.layout.view(out, f, lam)[...] = a
         return out
@@ -300,15 +304,19 @@ def rigid_modes(model: MechModel, system: MechSystem,
     if R.count == 0:
         return R, np.zeros((0, 0))
     op = system.operator()
-    scale = max(float(np.abs(op(np.ones(lay.n_dofs))).max()), 1.0)
+    ones = np.ones(lay.n_dofs)
+    Kv = op(ones)
+    scale = max(float(np.abs(Kv).max()), 1.0)
     if checked:
         # one operator application checks all tilt modes: a combination with incommensurate
         # weights is strain-free only if each mode is
-        combo = np.zeros(lay.n_dofs)
+        combo, mode = ones, np.empty(lay.n_dofs)  # (buffers: fresh memory is slow to fault in)
+        combo[...] = 0.0
         for k, j in enumerate(checked):
-            mode = R.dense(j)
-            combo += np.sqrt(k + 1.0) * mode / max(float(np.abs(mode).max()), 1e-300)
-        leak = float(np.abs(op(combo)).max()) / (scale * max(float(np.abs(combo).max()), 1e-300))
+            R.dense(j, out=mode)
+            combo += np.sqrt(k + 1.0) / max(float(np.abs(mode).max()), 1e-300) * mode
+        leak = (float(np.abs(op(combo, out=Kv)).max())
+                / (scale * max(float(np.abs(combo).max()), 1e-300)))
         if leak > 1e-8:
             raise SolverError(f"mechanics: the tilt modes {checked} are not strain-free "
                               f"({leak:.1e}); internal error")
@@ -370,10 +378,9 @@ def _pcg(op, precond, mask, b: np.ndarray, say):
     b_norm = float(np.linalg.norm(b))
     x = np.zeros_like(b)
     r = b.copy()
-    z = masked(precond(r))
-    p = z.copy()
-    q = np.empty_like(b)  # z and q are refilled in place: the loop allocates no vectors
-    rz = float(r @ z)
+    p = masked(precond(r))
+    z = q = np.empty_like(b)  # one buffer for q = K p and z = P r (q is spent before z is due)
+    rz = float(r @ p)
     history = [1.0]
     for it in range(1, MAX_ITERATIONS + 1):
         q = masked(op(p, out=q))
