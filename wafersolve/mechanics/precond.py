@@ -325,7 +325,7 @@ class FastDiagonalPreconditioner:
     def _forward(self, bx: Basis1D, by: Basis1D, R: np.ndarray, hat: dict, j: int,
                  tag: str) -> None:
         """hat[(y block, x block)][j] = the blocks of Vy^T R Vx. (Stacking the laminates into
-        larger products was tried: no faster, BLAS runs at ~160 GFlop/s at these sizes.)"""
+        larger products was tried: no faster, BLAS runs near this core's peak at these sizes.)"""
         ws, dt = self.work, R.dtype
         for jx, (part, Wx) in enumerate(zip(bx.fold_last(R, ws, (tag, "fx")), bx.blocks,
                                             strict=True)):
@@ -411,7 +411,7 @@ class CornerCorrection:
                 pi = np.flatnonzero(inside.ravel())
                 if (first is not None and self.REUSE_MIRRORED and (ylow or ends["y"])
                         and (xlow or ends["x"])):
-                    A0, inv0, pi0 = first
+                    A_rp0, inv0, pi0 = first
                     fy = r if ylow else flip
                     fx = r if xlow else flip
                     perm = grid[:, fy, :][:, :, fx].ravel()
@@ -419,7 +419,7 @@ class CornerCorrection:
                           * (sign if not xlow else np.ones(reg))[None, :])
                     sg = np.broadcast_to(sg, (nl, reg, reg)).ravel()
                     q = np.searchsorted(pi0, perm[pi])
-                    A_rp = (sp.diags(sg) @ A0[perm][:, q] @ sp.diags(sg[pi])).tocsr()
+                    A_rp = (sp.diags(sg) @ A_rp0[perm][:, q] @ sp.diags(sg[pi])).tocsr()
                     inv = inv0[np.ix_(q, q)] * sg[pi][:, None] * sg[pi][None, :]
                 else:
                     # the region's nodes and the p + 1 cells between them, which hold every
