@@ -471,3 +471,129 @@ def test_a_wrong_tilt_mode_is_caught(monkeypatch):
                         lambda model, tilted: original(model, tilted) * 1.5)
     with pytest.raises(SolverError, match="not strain-free"):
         solve_mechanics(case, grid, T)
+
+
+# -- line solves along y ---------------------------------------------------------------------------
+def _block_tridiagonal(rng, nn, b, m, uniform):
+    """Random symmetric positive definite block-tridiagonal matrices (one per mode), as the
+    kernels take them (diagonal blocks, sub-diagonal blocks) and dense."""
+    Ad = np.zeros((nn, b, b, m))
+    As = np.zeros((1 if uniform else nn, b, b, m))
+    dense = []
+    sub0 = 0.3 * rng.standard_normal((b, b, m))
+    for k in range(m):
+        A = np.zeros((nn * b, nn * b))
+        for j in range(nn):
+            X = rng.standard_normal((b, b))
+            A[j * b:(j + 1) * b, j * b:(j + 1) * b] = X @ X.T + 3 * b * np.eye(b)
+            Ad[j, :, :, k] = A[j * b:(j + 1) * b, j * b:(j + 1) * b]
+            if j:
+                S = sub0[:, :, k] if uniform else 0.3 * rng.standard_normal((b, b))
+                A[j * b:(j + 1) * b, (j - 1) * b:j * b] = S
+                A[(j - 1) * b:j * b, j * b:(j + 1) * b] = S.T
+                if not uniform:
+                    As[j, :, :, k] = S
+        if uniform:
+            As[0] = sub0
+        dense.append(A)
+    return Ad, As, dense
+
+
+@pytest.mark.parametrize("uniform", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_line_solve_kernels_match_numpy_twins_and_a_dense_solve(uniform, dtype):
+    rng = np.random.default_rng(5)
+    nn, nl, s, m = 7, 3, 2, 5
+    b = nl * s
+    Ad, As, dense = _block_tridiagonal(rng, nn, b, m, uniform)
+    Lc, Lr = (np.empty((nn, b * (b + 1) // 2, m), dtype=dtype) for _ in range(2))
+    assert K.btd_factor(Ad, As, Lc) == 0
+    assert R.btd_factor(Ad, As, Lr) == 0
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(Lc, Lr, rtol=tol, atol=tol * abs(Lr).max())
+    Asd = np.ascontiguousarray(As, dtype=dtype)
+    T0 = [rng.standard_normal((s * nn, m + 3)).astype(dtype) for _ in range(nl)]
+    Tc, Tr = [t.copy() for t in T0], [t.copy() for t in T0]
+    K.btd_solve(Tc, s, Lc, Asd, 2)  # columns 2..6 of each field; 0, 1 untouched
+    R.btd_solve(Tr, s, Lc, Asd, 2)
+    for c, r, t0 in zip(Tc, Tr, T0, strict=True):
+        np.testing.assert_allclose(c, r, rtol=tol, atol=tol * abs(r).max())
+        np.testing.assert_array_equal(c[:, :2], t0[:, :2])
+    for k in range(m):  # unknown p = l s + a of node j sits at T[l][s j + a]
+        pick = [(p // s, s * j + p % s) for j in range(nn) for p in range(b)]
+        rhs = np.array([T0[lam][i, 2 + k] for lam, i in pick], dtype=np.float64)
+        got = np.array([Tc[lam][i, 2 + k] for lam, i in pick], dtype=np.float64)
+        want = np.linalg.solve(dense[k], rhs)
+        np.testing.assert_allclose(got, want, rtol=0, atol=30 * tol * abs(want).max())
+
+
+def test_line_factor_reports_an_indefinite_system():
+    Ad = np.zeros((3, 2, 2, 4))
+    Ad[:, 0, 0] = Ad[:, 1, 1] = 1.0
+    Ad[1, 1, 1, 2] = -1.0  # one mode is indefinite
+    L = np.empty((3, 3, 4))
+    assert K.btd_factor(Ad, np.zeros((1, 2, 2, 4)), L) > 0
+
+
+@pytest.mark.parametrize("cell_size", [None, 0.215 / 10 * 3])  # uniform; uneven, not symmetric
+def test_line_solves_give_the_same_membrane_solve_as_the_diagonalization(cell_size):
+    """The membranes' x factors are diagonal in the x basis, so the line solves along y invert
+    each membrane block exactly, as the full diagonalization does: the same answer."""
+    case = wse3_like(n=(10, 10), cell_size_m=cell_size)
+    grid, T = rough_field(case)
+    model = build_mech_model(case, grid, T)
+    system = assemble(model)
+    lay = system.layout
+    lines = FastDiagonalPreconditioner(model, lay, terms=system.terms)
+    diag = FastDiagonalPreconditioner(model, lay, terms=system.terms, lines=False)
+    assert set(lines.lines) == {"u", "v", "w"} and not diag.lines
+    r = np.random.default_rng(4).standard_normal(lay.n_dofs)
+    for field in ("u", "v"):
+        rhs = [lay.view(r, field, j) for j in range(lay.n_laminates)]
+        a, b = np.zeros_like(r), np.zeros_like(r)
+        lines._solve_field(field, rhs, a)
+        diag._solve_field(field, rhs, b)
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-9 * abs(b).max())
+
+
+def test_line_solves_invert_the_plate_block_with_its_x_factors_diagonalized():
+    """The w line solves are the exact inverse of the plate block whose x factors are replaced by
+    their diagonals in the x basis (K1 by its Rayleigh quotients; ∫ w_xx w_yy by the twist
+    integral), on fields with no rigid x mode."""
+    from wafersolve.mechanics.precond import Basis1D
+
+    case = wse3_like(n=(8, 7))
+    grid, T = rough_field(case)
+    model = build_mech_model(case, grid, T)
+    system = assemble(model)
+    lay = system.layout
+    P = FastDiagonalPreconditioner(model, lay, terms=system.terms)
+    mx, my = model.mesh_x, model.mesh_y
+    basis = Basis1D.build(mx, "H", split=False)
+    V, lam, mu = basis.V, basis.lam, basis.mu
+    M0 = mx.matrix("H", 0, "H", 0).toarray()
+    d = {("H", 0, "H", 0): np.ones_like(lam), ("H", 2, "H", 2): lam, ("H", 1, "H", 1): mu,
+         ("H", 2, "H", 0): -mu, ("H", 0, "H", 2): -mu}
+    m = lay.size("w")
+    nl = lay.n_laminates
+    A = np.zeros((nl * m, nl * m))
+    for (f1, l1, f2, l2, ky, kx), c in system.terms.terms.items():
+        if f1 != "w" or f2 != "w":
+            continue
+        Ky = my.matrix(*ky).toarray()
+        if ky in (("H", 2, "H", 0), ("H", 0, "H", 2)):
+            Ky = -my.matrix("H", 1, "H", 1).toarray()
+        Kx = M0 @ V @ np.diag(d[kx]) @ V.T @ M0
+        A[l1 * m:(l1 + 1) * m, l2 * m:(l2 + 1) * m] += c * np.kron(Ky, Kx)
+    rng = np.random.default_rng(6)
+    e = []
+    for _ in range(nl):
+        coef = rng.standard_normal((lay.shape("w")[0], lam.size))
+        coef[:, lam == 0] = 0.0  # no rigid x mode: x coefficients (e M0 V) vanish there
+        e.append(coef @ V.T)
+    e = np.concatenate([a.ravel() for a in e])
+    load = A @ e
+    z = np.zeros(lay.n_dofs)
+    P._solve_field("w", [load[j * m:(j + 1) * m].reshape(lay.shape("w")) for j in range(nl)], z)
+    got = np.concatenate([lay.view(z, "w", j).ravel() for j in range(nl)])
+    np.testing.assert_allclose(got, e, rtol=0, atol=1e-7 * abs(e).max())

@@ -14,6 +14,7 @@ ctypedef fused real:
     float
     double
 
+from libc.math cimport sqrt
 from libc.stdlib cimport free, malloc
 
 
@@ -461,3 +462,275 @@ def xpby(const f8[::1] z, double beta, f8[::1] p):
     with nogil:
         for i in range(n):
             p[i] = z[i] + beta * p[i]
+
+
+# -- block-tridiagonal line solves (the preconditioner's exact solves along y) ------------------
+# After the transform along x, every x mode leaves one system along y: block tridiagonal, one
+# b x b block per node (b = laminates x dofs per node), symmetric positive definite. Thousands
+# of these are solved at once, so every loop runs over the modes innermost (unit stride). The
+# factor is a block Cholesky L L^T with L_j,j-1 = A_j,j-1 L_j-1,j-1^-T, kept as the packed lower
+# triangles of Linv[j] = L_jj^-1 only (entry (p, q), q <= p, at p (p + 1) / 2 + q): the
+# sub-diagonal blocks A_j,j-1 are applied as they are (one block for every node on a uniform
+# mesh), which keeps the data a solve streams from memory to b (b + 1) / 2 numbers per node.
+cdef inline isz _tri(isz p, isz q) noexcept nogil:
+    return p * (p + 1) // 2 + q
+
+
+def btd_factor(const f8[:, :, :, ::1] Ad, const f8[:, :, :, ::1] As, real[:, :, ::1] Lpk):
+    """Packed block Cholesky factors ``Lpk`` (nodes, b (b + 1) / 2, modes) of the
+    block-tridiagonal matrices with diagonal blocks ``Ad[j]`` (nodes, b, b, modes) and
+    sub-diagonal blocks A[j, j-1] = ``As[j]`` (As[0] unused), or ``As[0]`` for every j when
+    ``As`` holds one block. Returns the number of non-positive pivots (0: positive definite)."""
+    cdef isz nn = Ad.shape[0], b = Ad.shape[1], m = Ad.shape[3], na = As.shape[0]
+    cdef isz j, p, q, r, k, ja, bb = b * b
+    cdef isz bad = 0
+    cdef f8 v
+    if na != 1 and na != nn:
+        raise ValueError(f"{na} sub-diagonal blocks for {nn} nodes: expected 1 or {nn}")
+    if Lpk.shape[0] != nn or Lpk.shape[1] != b * (b + 1) // 2 or Lpk.shape[2] != m:
+        raise ValueError("factor array has the wrong shape")
+    cdef f8* S = <f8*> malloc(bb * m * sizeof(f8))
+    cdef f8* L = <f8*> malloc(bb * m * sizeof(f8))
+    cdef f8* Li = <f8*> malloc(bb * m * sizeof(f8))
+    cdef f8* Ls = <f8*> malloc(bb * m * sizeof(f8))
+    cdef f8* acc = <f8*> malloc(m * sizeof(f8))
+    if S == NULL or L == NULL or Li == NULL or Ls == NULL or acc == NULL:
+        free(S)
+        free(L)
+        free(Li)
+        free(Ls)
+        free(acc)
+        raise MemoryError()
+    try:
+        with nogil:
+            for j in range(nn):
+                for p in range(b):
+                    for q in range(b):
+                        for k in range(m):
+                            S[(p * b + q) * m + k] = Ad[j, p, q, k]
+                if j > 0:
+                    ja = j if na > 1 else 0
+                    # Ls = A[j, j-1] Li_prev^T (Li_prev lower: r <= q), then S -= Ls Ls^T
+                    for p in range(b):
+                        for q in range(b):
+                            for k in range(m):
+                                acc[k] = 0.0
+                            for r in range(q + 1):
+                                for k in range(m):
+                                    acc[k] += As[ja, p, r, k] * Li[(q * b + r) * m + k]
+                            for k in range(m):
+                                Ls[(p * b + q) * m + k] = acc[k]
+                    for p in range(b):
+                        for q in range(p + 1):
+                            for r in range(b):
+                                for k in range(m):
+                                    S[(p * b + q) * m + k] -= (Ls[(p * b + r) * m + k]
+                                                               * Ls[(q * b + r) * m + k])
+                # Cholesky of S (lower triangle)
+                for q in range(b):
+                    for p in range(q, b):
+                        for k in range(m):
+                            acc[k] = S[(p * b + q) * m + k]
+                        for r in range(q):
+                            for k in range(m):
+                                acc[k] -= L[(p * b + r) * m + k] * L[(q * b + r) * m + k]
+                        if p == q:
+                            for k in range(m):
+                                v = acc[k]
+                                if not v > 0.0:
+                                    bad += 1
+                                    v = 1.0
+                                L[(q * b + q) * m + k] = sqrt(v)
+                        else:
+                            for k in range(m):
+                                L[(p * b + q) * m + k] = acc[k] / L[(q * b + q) * m + k]
+                # Li = L^-1 (lower triangular), row by row
+                for p in range(b):
+                    for q in range(b):
+                        for k in range(m):
+                            Li[(p * b + q) * m + k] = 0.0
+                    for k in range(m):
+                        Li[(p * b + p) * m + k] = 1.0 / L[(p * b + p) * m + k]
+                    for q in range(p):
+                        for k in range(m):
+                            acc[k] = 0.0
+                        for r in range(q, p):
+                            for k in range(m):
+                                acc[k] += L[(p * b + r) * m + k] * Li[(r * b + q) * m + k]
+                        for k in range(m):
+                            Li[(p * b + q) * m + k] = -acc[k] * Li[(p * b + p) * m + k]
+                for p in range(b):
+                    for q in range(p + 1):
+                        for k in range(m):
+                            Lpk[j, _tri(p, q), k] = <real> Li[(p * b + q) * m + k]
+    finally:
+        free(S)
+        free(L)
+        free(Li)
+        free(Ls)
+        free(acc)
+    return bad
+
+
+cdef inline void _fma_rows(int cnt, const real** c, const real** x, real* y, isz m, real sign,
+                           const real* base) noexcept nogil:
+    """y[k] = base[k] + sign sum_i c[i][k] x[i][k] (base NULL: 0), summing four rows a pass."""
+    cdef isz k
+    cdef int i = 0
+    cdef const real* c0
+    cdef const real* c1
+    cdef const real* c2
+    cdef const real* c3
+    cdef const real* x0
+    cdef const real* x1
+    cdef const real* x2
+    cdef const real* x3
+    cdef const real* b = base
+    while True:
+        if cnt - i >= 4:
+            c0, c1, c2, c3 = c[i], c[i + 1], c[i + 2], c[i + 3]
+            x0, x1, x2, x3 = x[i], x[i + 1], x[i + 2], x[i + 3]
+            if b == NULL:
+                for k in range(m):
+                    y[k] = sign * (c0[k] * x0[k] + c1[k] * x1[k] + c2[k] * x2[k] + c3[k] * x3[k])
+            else:
+                for k in range(m):
+                    y[k] = b[k] + sign * (c0[k] * x0[k] + c1[k] * x1[k] + c2[k] * x2[k]
+                                          + c3[k] * x3[k])
+            i += 4
+        elif cnt - i == 3:
+            c0, c1, c2 = c[i], c[i + 1], c[i + 2]
+            x0, x1, x2 = x[i], x[i + 1], x[i + 2]
+            if b == NULL:
+                for k in range(m):
+                    y[k] = sign * (c0[k] * x0[k] + c1[k] * x1[k] + c2[k] * x2[k])
+            else:
+                for k in range(m):
+                    y[k] = b[k] + sign * (c0[k] * x0[k] + c1[k] * x1[k] + c2[k] * x2[k])
+            i += 3
+        elif cnt - i == 2:
+            c0, c1 = c[i], c[i + 1]
+            x0, x1 = x[i], x[i + 1]
+            if b == NULL:
+                for k in range(m):
+                    y[k] = sign * (c0[k] * x0[k] + c1[k] * x1[k])
+            else:
+                for k in range(m):
+                    y[k] = b[k] + sign * (c0[k] * x0[k] + c1[k] * x1[k])
+            i += 2
+        elif cnt - i == 1:
+            c0, x0 = c[i], x[i]
+            if b == NULL:
+                for k in range(m):
+                    y[k] = sign * c0[k] * x0[k]
+            else:
+                for k in range(m):
+                    y[k] = b[k] + sign * c0[k] * x0[k]
+            i += 1
+        else:  # no rows at all
+            if b == NULL:
+                for k in range(m):
+                    y[k] = 0.0
+            elif b != y:
+                for k in range(m):
+                    y[k] = b[k]
+            return
+        if i >= cnt:
+            return
+        b = y  # later passes accumulate onto what the first wrote
+
+
+def btd_solve(list T, int s, const real[:, :, ::1] Lpk, const real[:, :, :, ::1] As, isz k0):
+    """Solve the factored block-tridiagonal systems (``Lpk`` from :func:`btd_factor`, ``As`` the
+    same sub-diagonal blocks, in the working precision) in place, one per column
+    k0 <= k < k0 + m of the fields ``T`` (one (s * nodes, columns) array per laminate): unknown
+    p = l s + a of node j is T[l][s j + a, k]."""
+    cdef isz nl = len(T), nn = Lpk.shape[0], m = Lpk.shape[2], na = As.shape[0]
+    cdef isz b = As.shape[1]
+    cdef isz j, p, q, l, ja
+    cdef int cnt
+    cdef real[:, ::1] tv
+    if b != nl * s or b > 16 or Lpk.shape[1] != b * (b + 1) // 2 or As.shape[3] != m or (
+            na != 1 and na != nn):
+        raise ValueError(f"{nl} fields x {s} dofs per node do not match the factors' blocks")
+    cdef real** base = <real**> malloc(nl * sizeof(real*))
+    cdef isz* ld = <isz*> malloc(nl * sizeof(isz))
+    cdef real* acc = <real*> malloc(2 * b * m * sizeof(real))
+    cdef const real* cs[16]
+    cdef const real* xs[16]
+    cdef real* u
+    if base == NULL or ld == NULL or acc == NULL:
+        free(base)
+        free(ld)
+        free(acc)
+        raise MemoryError()
+    u = acc + b * m
+    try:
+        for l in range(nl):
+            tv = T[l]
+            if tv.shape[0] != s * nn or k0 < 0 or k0 + m > tv.shape[1]:
+                raise ValueError(f"field {l}: shape {(tv.shape[0], tv.shape[1])} does not hold "
+                                 f"{nn} nodes x {s} dofs and columns {k0}..{k0 + m}")
+            base[l] = &tv[0, k0]
+            ld[l] = tv.shape[1]
+        with nogil:
+            for j in range(nn):  # forward: L y = rhs
+                if j > 0:
+                    # u = L_j-1,j-1^-T y_j-1, then acc = rhs_j - A[j, j-1] u
+                    for q in range(b):
+                        cnt = 0
+                        for p in range(q, b):
+                            cs[cnt] = &Lpk[j - 1, _tri(p, q), 0]
+                            xs[cnt] = base[p // s] + (s * (j - 1) + p % s) * ld[p // s]
+                            cnt += 1
+                        _fma_rows(cnt, cs, xs, u + q * m, m, 1.0, NULL)
+                    ja = j if na > 1 else 0
+                    for q in range(b):
+                        xs[q] = u + q * m
+                    for p in range(b):
+                        for q in range(b):
+                            cs[q] = &As[ja, p, q, 0]
+                        _fma_rows(<int> b, cs, xs, acc + p * m, m, -1.0,
+                                  base[p // s] + (s * j + p % s) * ld[p // s])
+                else:
+                    for p in range(b):
+                        _fma_rows(0, cs, xs, acc + p * m, m, 1.0,
+                                  base[p // s] + (s * j + p % s) * ld[p // s])
+                for p in range(b):  # y_j = L_jj^-1 acc
+                    for q in range(p + 1):
+                        cs[q] = &Lpk[j, _tri(p, q), 0]
+                        xs[q] = acc + q * m
+                    _fma_rows(<int> (p + 1), cs, xs,
+                              base[p // s] + (s * j + p % s) * ld[p // s], m, 1.0, NULL)
+            for j in range(nn - 1, -1, -1):  # backward: L^T x = y
+                if j < nn - 1:
+                    # acc = y_j - L_jj^-1 A[j+1, j]^T x_j+1
+                    ja = j + 1 if na > 1 else 0
+                    for q in range(b):
+                        xs[q] = base[q // s] + (s * (j + 1) + q % s) * ld[q // s]
+                    for p in range(b):
+                        for q in range(b):
+                            cs[q] = &As[ja, q, p, 0]
+                        _fma_rows(<int> b, cs, xs, u + p * m, m, 1.0, NULL)
+                    for p in range(b):
+                        for q in range(p + 1):
+                            cs[q] = &Lpk[j, _tri(p, q), 0]
+                            xs[q] = u + q * m
+                        _fma_rows(<int> (p + 1), cs, xs, acc + p * m, m, -1.0,
+                                  base[p // s] + (s * j + p % s) * ld[p // s])
+                else:
+                    for p in range(b):
+                        _fma_rows(0, cs, xs, acc + p * m, m, 1.0,
+                                  base[p // s] + (s * j + p % s) * ld[p // s])
+                for p in range(b):  # x_j = L_jj^-T acc
+                    cnt = 0
+                    for q in range(p, b):
+                        cs[cnt] = &Lpk[j, _tri(q, p), 0]
+                        xs[cnt] = acc + q * m
+                        cnt += 1
+                    _fma_rows(cnt, cs, xs, base[p // s] + (s * j + p % s) * ld[p // s], m,
+                              1.0, NULL)
+    finally:
+        free(base)
+        free(ld)
+        free(acc)

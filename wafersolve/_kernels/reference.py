@@ -208,3 +208,71 @@ def inverse_3x3(P, out):
 
 def xpby(z, beta, p):
     p[...] = z + beta * p
+
+
+
+def _tri_index(b):
+    return [(p, q) for p in range(b) for q in range(p + 1)]
+
+
+def btd_factor(Ad, As, Lpk):
+    nn, b = Ad.shape[0], Ad.shape[1]
+    bad = 0
+    Li_prev = None
+    for j in range(nn):
+        S = np.moveaxis(Ad[j], -1, 0).copy()  # (modes, b, b)
+        if j > 0:
+            Asj = np.moveaxis(As[j if As.shape[0] > 1 else 0], -1, 0)
+            Ls = np.einsum("kpr,kqr->kpq", Asj, Li_prev)
+            S -= Ls @ np.swapaxes(Ls, 1, 2)
+        L = np.zeros_like(S)
+        for q in range(b):
+            for p in range(q, b):
+                v = S[:, p, q] - np.sum(L[:, p, :q] * L[:, q, :q], axis=1)
+                if p == q:
+                    ok = v > 0
+                    bad += int(np.sum(~ok))
+                    L[:, q, q] = np.sqrt(np.where(ok, v, 1.0))
+                else:
+                    L[:, p, q] = v / L[:, q, q]
+        Li_prev = np.tril(np.linalg.inv(L))
+        for t, (p, q) in enumerate(_tri_index(b)):
+            Lpk[j, t] = Li_prev[:, p, q]
+    return bad
+
+
+def btd_solve(T, s, Lpk, As, k0):
+    nn, m = Lpk.shape[0], Lpk.shape[2]
+    b = As.shape[1]
+    cols = slice(k0, k0 + m)
+
+    def Li(j):  # (b, b, m) lower triangular
+        out = np.zeros((b, b, m), dtype=Lpk.dtype)
+        for t, (p, q) in enumerate(_tri_index(b)):
+            out[p, q] = Lpk[j, t]
+        return out
+
+    def rows(j):  # (b, m) unknowns of node j
+        return np.stack([T[p // s][s * j + p % s, cols] for p in range(b)])
+
+    def put(j, v):
+        for p in range(b):
+            T[p // s][s * j + p % s, cols] = v[p]
+
+    def sub(j):
+        return As[j if As.shape[0] > 1 else 0]
+
+    prev = None
+    for j in range(nn):
+        a = rows(j)
+        if j > 0:
+            a = a - np.einsum("pqk,qk->pk", sub(j), np.einsum("pqk,pk->qk", Li(j - 1), prev))
+        prev = np.einsum("pqk,qk->pk", Li(j), a)
+        put(j, prev)
+    nxt = None
+    for j in range(nn - 1, -1, -1):
+        a = rows(j)
+        if j < nn - 1:
+            a = a - np.einsum("pqk,qk->pk", Li(j), np.einsum("qpk,qk->pk", sub(j + 1), nxt))
+        nxt = np.einsum("qpk,qk->pk", Li(j), a)
+        put(j, nxt)
