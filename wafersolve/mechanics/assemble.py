@@ -377,6 +377,20 @@ class KronOperator:
         self._untouched = [(f, lam) for lam in range(self.layout.n_laminates) for f in FIELDS
                            if (f, lam) not in covered]
 
+    def norm_bound(self) -> float:
+        """An upper bound of the largest absolute row sum of K (its infinity norm), from the 1D
+        factors alone: for each output field, the sum over its contributions of the largest
+        absolute row sum of the y factor times that of the x factor."""
+        best = 0.0
+        for _f1, _l1, contributions in self.outputs:
+            total = sum(float(np.abs(by.band).sum(axis=0).max())
+                        * float(np.abs(bx.band).sum(axis=0).max())
+                        for _f2, _l2, bx, by in contributions)
+            best = max(best, total)
+        if self.outside is not None:
+            best += float(abs(self.outside).sum(axis=1).max())
+        return best
+
     def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """K x, into ``out`` if given (a float64 vector not overlapping ``x``)."""
         lay = self.layout
