@@ -85,7 +85,9 @@ def solve_mechanics(case: Case, grid: Grid, T_K: np.ndarray, *, method: str = "p
         f"{nx} x {ny} cells")
     system = assemble(model)
     pins, supported = _fixed_dofs(model, system)
-    rigid, gram_chol = rigid_modes(model, system, supported)
+    # two full vectors shared by the rigid-mode check and PCG (fresh memory is slow to fault in)
+    work = [np.empty(system.layout.n_dofs), np.empty(system.layout.n_dofs)]
+    rigid, gram_chol = rigid_modes(model, system, supported, work=work)
     f_norm = float(np.linalg.norm(system.f))
     rigid_load = 0.0
     if f_norm > 0 and rigid.count:  # |f projected on the modes| / |f|
@@ -95,13 +97,13 @@ def solve_mechanics(case: Case, grid: Grid, T_K: np.ndarray, *, method: str = "p
         raise SolverError(f"mechanics: {rigid_load:.2e} of the thermal load acts on rigid-body "
                           "modes; a thermal load should be in self-equilibrium (internal error)")
     if method == "pcg":
-        x, iterations, history = _solve_pcg(model, system, supported, say)
-        x = _remove_rigid(x, rigid, pins)
+        x, iterations, history, spare = _solve_pcg(model, system, supported, say, work)
+        _remove_rigid(x, rigid, pins)
     else:
         x = _solve_direct(system, pins, supported)
-        iterations, history = 1, ()
+        iterations, history, spare = 1, (), None
     op = system.operator()
-    r = op(x)
+    r = op(x, out=spare)
     r -= system.f
     r[supported] = 0.0
     residual = float(np.linalg.norm(r)) / f_norm if f_norm > 0 else 0.0
@@ -236,17 +238,18 @@ class RigidModes:
             out[hit] = np.broadcast_to(a, lay.shape(f)).ravel()[local[hit]]
         return out
 
-    def subtract(self, x: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """x - R^T c."""
-        x = x.copy()
+    def subtract(self, x: np.ndarray, c: np.ndarray, *, in_place: bool = False) -> np.ndarray:
+        """x - R^T c (into ``x`` itself if ``in_place``)."""
+        if not in_place:
+            x = x.copy()
         for ci, p in zip(c, self.pieces, strict=True):
             for (f, lam), a in p.items():
                 self.layout.view(x, f, lam)[...] -= ci * a
         return x
 
 
-def rigid_modes(model: MechModel, system: MechSystem,
-                supported: np.ndarray) -> tuple[RigidModes, np.ndarray]:
+def rigid_modes(model: MechModel, system: MechSystem, supported: np.ndarray,
+                work: list[np.ndarray] | None = None) -> tuple[RigidModes, np.ndarray]:
     """The rigid-body motions of the stack (null of K) as :class:`RigidModes`, and the Cholesky
     factor L of their Gram matrix (R R^T = L L^T: L^-1 R is orthonormal).
 
@@ -255,7 +258,8 @@ def rigid_modes(model: MechModel, system: MechSystem,
     the slopes, each laminate slides in-plane so that no shear spring strains; those shifts
     follow exactly from the spring strains (:func:`.assemble.interface_strains`) laminate by
     laminate up the stack, and each tilt mode is verified to be strain-free. Held dofs
-    (``supported``) are zero in every mode.
+    (``supported``) are zero in every mode. ``work``: two full-size vectors the check may use
+    as scratch.
     """
     lay = system.layout
     X = model.mesh_x.nodes_m - model.mesh_x.nodes_m[_centre(model)[1]]
@@ -308,7 +312,8 @@ def rigid_modes(model: MechModel, system: MechSystem,
         # one operator application checks all tilt modes: a combination with incommensurate
         # weights is strain-free only if each mode is; its force K v is measured against the
         # largest row sum of |K| (so it is ~1e-16 for a mode that is exactly strain-free)
-        combo, mode = np.zeros(lay.n_dofs), np.empty(lay.n_dofs)
+        combo, mode = work if work is not None else (np.empty(lay.n_dofs), np.empty(lay.n_dofs))
+        combo[...] = 0.0
         for k, j in enumerate(checked):
             R.dense(j, out=mode)
             combo += np.sqrt(k + 1.0) / max(float(np.abs(mode).max()), 1e-300) * mode
@@ -336,11 +341,12 @@ def _tilt_shifts(model: MechModel, tilted: np.ndarray) -> np.ndarray:
 
 
 def _remove_rigid(x: np.ndarray, R: RigidModes, pins: np.ndarray) -> np.ndarray:
-    """x - R^T c with c such that the pinned dofs are zero (R: independent modes)."""
+    """x -= R^T c, in place, with c such that the pinned dofs are zero (R: independent
+    modes)."""
     if R.count == 0:
         return x
     c, *_ = np.linalg.lstsq(R.at(pins).T, x[pins], rcond=None)
-    return R.subtract(x, c)
+    return R.subtract(x, c, in_place=True)
 
 
 def _free_mask(n: int, supported: np.ndarray) -> np.ndarray:
@@ -350,23 +356,27 @@ def _free_mask(n: int, supported: np.ndarray) -> np.ndarray:
 
 
 # -- the two solvers -----------------------------------------------------------------------------
-def _solve_pcg(model: MechModel, system: MechSystem, supported: np.ndarray, say):
+def _solve_pcg(model: MechModel, system: MechSystem, supported: np.ndarray, say,
+               work: list[np.ndarray] | None = None):
+    """(x, iterations, history, a spare full-size vector) of PCG on the system; ``work``: two
+    full-size vectors to use as x and as scratch."""
     mask = _free_mask(system.layout.n_dofs, supported) if supported.size else None
-    b = system.f.copy()
-    if mask is not None:
-        b *= mask
+    b = system.f if mask is None else system.f * mask
     if float(np.linalg.norm(b)) == 0.0:
-        return np.zeros_like(b), 0, (0.0,)
+        return np.zeros_like(b), 0, (0.0,), None
     dtype = np.float32 if system.layout.n_dofs > SINGLE_PRECISION_DOFS else np.float64
     precond = FastDiagonalPreconditioner(model, system.layout, dtype=dtype, terms=system.terms)
-    return _pcg(system.operator(), precond, mask, b, say)
+    return _pcg(system.operator(), precond, mask, b, say, work=work, spare=True)
 
 
-def _pcg(op, precond, mask, b: np.ndarray, say):
+def _pcg(op, precond, mask, b: np.ndarray, say, *, work: list[np.ndarray] | None = None,
+         spare: bool = False):
     """Preconditioned CG for op(x) = b (masked dofs held at zero) to RTOL: (x, iterations,
-    relative residual history). The operator, vectors and scalars are double precision: the
-    plate stiffness is too ill-conditioned for a single-precision operator (tried: the residual
-    of smooth modes drowns in its round-off)."""
+    relative residual history), and with ``spare`` the residual's buffer (free for reuse).
+    ``b`` is not changed; ``work``: two full-size vectors to use as x and as scratch. The
+    operator, vectors and scalars are double precision: the plate stiffness is too
+    ill-conditioned for a single-precision operator (tried: the residual of smooth modes drowns
+    in its round-off)."""
 
     def masked(v: np.ndarray) -> np.ndarray:
         if mask is not None:
@@ -374,10 +384,11 @@ def _pcg(op, precond, mask, b: np.ndarray, say):
         return v
 
     b_norm = float(np.linalg.norm(b))
-    x = np.zeros_like(b)
+    x, z = work if work is not None else (np.empty_like(b), np.empty_like(b))
+    x[...] = 0.0
+    q = z  # one buffer for q = K p and z = P r (q is spent before z is due)
     r = b.copy()
     p = masked(precond(r))
-    z = q = np.empty_like(b)  # one buffer for q = K p and z = P r (q is spent before z is due)
     rz = float(r @ p)
     history = [1.0]
     for it in range(1, MAX_ITERATIONS + 1):
@@ -390,7 +401,7 @@ def _pcg(op, precond, mask, b: np.ndarray, say):
         rel = float(np.sqrt(rr)) / b_norm
         history.append(rel)
         if rel <= RTOL:
-            return x, it, history
+            return (x, it, history, r) if spare else (x, it, history)
         if it % 50 == 0:
             say(f"mechanics: PCG iteration {it}, relative residual {rel:.1e}")
         z = masked(precond(r, out=z))
