@@ -597,3 +597,15 @@ def test_line_solves_invert_the_plate_block_with_its_x_factors_diagonalized():
     P._solve_field("w", [load[j * m:(j + 1) * m].reshape(lay.shape("w")) for j in range(nl)], z)
     got = np.concatenate([lay.view(z, "w", j).ravel() for j in range(nl)])
     np.testing.assert_allclose(got, e, rtol=0, atol=1e-7 * abs(e).max())
+
+
+def test_an_indefinite_line_system_is_an_error_not_a_field(monkeypatch):
+    from wafersolve.mechanics import precond as pc
+
+    case = wse3_like(n=(8, 7))
+    grid, T = rough_field(case)
+    model = build_mech_model(case, grid, T)
+    system = assemble(model)
+    monkeypatch.setattr(pc._kron, "btd_factor", lambda Ad, As, L: 3)  # as if 3 pivots failed
+    with pytest.raises(SolverError, match="not positive"):
+        FastDiagonalPreconditioner(model, system.layout, terms=system.terms)

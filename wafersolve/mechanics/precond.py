@@ -49,6 +49,7 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 
 from .._kernels import _kron
+from ..errors import SolverError
 from .assemble import FieldCoupling, Layout, Workspace, _Terms, interface_strains
 from .fem1d import Mesh1D
 from .model import MechModel
@@ -507,8 +508,9 @@ class LineSolves:
             As[:, :, :, null] = 0.0
         Lpk = np.empty((nn, b * (b + 1) // 2, m), dtype=dtype)
         bad = _kron.btd_factor(Ad, As, Lpk)
-        if bad:
-            raise np.linalg.LinAlgError(f"{bad} line systems are not positive definite")
+        if bad:  # positive stiffness and springs make them definite: a broken model
+            raise SolverError(f"mechanics preconditioner: {bad} pivots of the line systems along "
+                              "y are not positive (a layer without stiffness?); internal error")
         return Lpk, np.ascontiguousarray(As, dtype=dtype)
 
     def solve(self, jx: int, T: list[np.ndarray]) -> None:
