@@ -136,8 +136,12 @@ cdef inline void _last_rows(int kind, isz off, isz w, const f8* band, isz ni, co
             _band_rows(kind, off, w, lo, plo, band, ni, x + r * ncol, t + (r - r0) * ni)
             _const_rows(kind, off, w, per, pat, plo, phi, x + r * ncol, t + (r - r0) * ni)
             _band_rows(kind, off, w, phi, hi, band, ni, x + r * ncol, t + (r - r0) * ni)
-        for i in range(ni):
-            if lo <= i < hi:
+        # the few columns whose window leaves the matrix: [0, lo) and [hi, ni) only (a test
+        # of every column here once cost as much as the products)
+        i = 0
+        while i < ni:
+            if i == lo and hi > lo:
+                i = hi
                 continue
             s = 0.0
             for k in range(w):
@@ -145,6 +149,7 @@ cdef inline void _last_rows(int kind, isz off, isz w, const f8* band, isz ni, co
                 if 0 <= j < ncol:
                     s = s + band[k * ni + i] * x[r * ncol + j]
             t[(r - r0) * ni + i] = s
+            i += 1
 
 
 cdef inline void _axpy_rows(int cnt, const f8* a, const f8** t, f8* y, isz n) noexcept nogil:
