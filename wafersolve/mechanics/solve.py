@@ -314,9 +314,11 @@ def rigid_modes(model: MechModel, system: MechSystem, supported: np.ndarray,
         # largest row sum of |K| (so it is ~1e-16 for a mode that is exactly strain-free)
         combo, mode = work if work is not None else (np.empty(lay.n_dofs), np.empty(lay.n_dofs))
         combo[...] = 0.0
-        for k, j in enumerate(checked):
-            R.dense(j, out=mode)
-            combo += np.sqrt(k + 1.0) / max(float(np.abs(mode).max()), 1e-300) * mode
+        for k, j in enumerate(checked):  # field by field: a mode moves few of them
+            pieces = R.pieces[j].items()
+            top = max(float(np.abs(a).max()) for _key, a in pieces)
+            for (f, lam), a in pieces:
+                lay.view(combo, f, lam)[...] += np.sqrt(k + 1.0) / max(top, 1e-300) * a
         scale = max(op.norm_bound(), 1e-300)
         leak = (float(np.abs(op(combo, out=mode)).max())
                 / (scale * max(float(np.abs(combo).max()), 1e-300)))
