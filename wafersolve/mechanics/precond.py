@@ -198,7 +198,14 @@ def _fold_both(A: np.ndarray, s: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class FastDiagonalPreconditioner:
-    """z = P^+ r for the mechanics system of ``model`` with dof ``layout`` (see module doc)."""
+    """z = P^+ r for the mechanics system of ``model`` with dof ``layout`` (see module doc).
+
+    ``dtype``: precision of the transforms and line solves; ``terms``: the operator's terms
+    (without them each field is diagonalized along both axes and the fields stay uncoupled);
+    ``sweeps``: forward and backward u-v pairs of the membranes' Gauss-Seidel; ``lines``: solve
+    along y exactly after the x transform (:class:`LineSolves`; needs ``terms``) instead of
+    transforming along y too.
+    """
 
     def __init__(self, model: MechModel, layout: Layout, dtype=np.float64, *,
                  terms: _Terms | None = None, sweeps: int = 2, lines: bool = True):
