@@ -208,7 +208,12 @@ def gather_cells(dofs: np.ndarray, gy: np.ndarray, gx: np.ndarray, sy: int, sx: 
     """
     ny, nx = gy.shape[0], gx.shape[0]
     out = np.zeros((ny, nx))
-    for a in range(gy.shape[1]):
-        for b in range(gx.shape[1]):
-            out += dofs[a:a + sy * ny:sy, b:b + sx * nx:sx] * gy[:, a][:, None] * gx[:, b][None, :]
+    row, tmp = np.empty((ny, nx)), np.empty((ny, nx))
+    for a in range(gy.shape[1]):  # sum over b along x first, then weight by the y factor
+        np.multiply(dofs[a:a + sy * ny:sy, 0:sx * nx:sx], gx[:, 0][None, :], out=row)
+        for b in range(1, gx.shape[1]):
+            np.multiply(dofs[a:a + sy * ny:sy, b:b + sx * nx:sx], gx[:, b][None, :], out=tmp)
+            row += tmp
+        row *= gy[:, a][:, None]
+        out += row
     return out

@@ -486,6 +486,15 @@ class LineSolves:
             weights = sum(c * diag[kx] for kx, c in per_kx.items())
             self.terms.append((l1, l2, dblk, sblk, weights))
         self.uniform = uniform
+        # per laminate pair (l1, l2): the terms' node blocks as one (nodes s s, terms) matrix
+        # and their x-mode weights (terms, modes), so a chunk's blocks are one product
+        pairs: dict[tuple, list] = {}
+        for l1, l2, dblk, sblk, weights in self.terms:
+            pairs.setdefault((l1, l2), []).append((dblk, sblk[1:2] if uniform else sblk, weights))
+        self.pairs = [(l1, l2, np.stack([d.ravel() for d, _s, _w in t], axis=1),
+                       np.stack([sb.ravel() for _d, sb, _w in t], axis=1),
+                       np.stack([w for _d, _s, w in t])) for (l1, l2), t in pairs.items()]
+        self.work = Workspace()  # the chunks' blocks (fresh memory is slow to fault in)
         self.null_modes = []
         self.factors = []  # per x block: [(first column, packed factor, sub-diagonal blocks)]
         for sl in bx.block_slices:
@@ -503,13 +512,15 @@ class LineSolves:
     def _factor(self, g0: int, g1: int, null: np.ndarray, nn: int, dtype):
         b, s = self.b, self.stride
         m = g1 - g0
-        Ad = np.zeros((nn, b, b, m))
-        As = np.zeros((1 if self.uniform else nn, b, b, m))
-        for l1, l2, dblk, sblk, weights in self.terms:
-            w = weights[g0:g1]
-            Ad[:, l1 * s:(l1 + 1) * s, l2 * s:(l2 + 1) * s, :] += dblk[..., None] * w
-            sb = sblk[1:2] if self.uniform else sblk
-            As[:, l1 * s:(l1 + 1) * s, l2 * s:(l2 + 1) * s, :] += sb[..., None] * w
+        na = 1 if self.uniform else nn
+        Ad = self.work.get(("Ad", m), (nn, b, b, m))
+        As = self.work.get(("As", m), (na, b, b, m))
+        Ad[...] = 0.0
+        As[...] = 0.0
+        for l1, l2, dmat, smat, weights in self.pairs:
+            w = weights[:, g0:g1]
+            Ad[:, l1 * s:(l1 + 1) * s, l2 * s:(l2 + 1) * s, :] = (dmat @ w).reshape(nn, s, s, m)
+            As[:, l1 * s:(l1 + 1) * s, l2 * s:(l2 + 1) * s, :] = (smat @ w).reshape(na, s, s, m)
         if null.size:  # rigid x modes: identities here, solved by the caller
             Ad[:, :, :, null] = np.eye(b)[None, :, :, None]
             As[:, :, :, null] = 0.0
@@ -518,7 +529,7 @@ class LineSolves:
         if bad:  # positive stiffness and springs make them definite: a broken model
             raise SolverError(f"mechanics preconditioner: {bad} pivots of the line systems along "
                               "y are not positive (a layer without stiffness?); internal error")
-        return Lpk, np.ascontiguousarray(As, dtype=dtype)
+        return Lpk, np.array(As, dtype=dtype)  # a copy: the buffer serves the next chunk
 
     def solve(self, jx: int, T: list[np.ndarray]) -> None:
         """Solve, in place, the systems of x block ``jx`` for the columns of ``T`` (per laminate,
