@@ -508,6 +508,7 @@ class LineSolves:
                                                  null[(null >= k0) & (null < k1)] - k0, nn,
                                                  dtype)))
             self.factors.append(chunks)
+        self.work = None  # the chunks' blocks are not needed once factored
 
     def _factor(self, g0: int, g1: int, null: np.ndarray, nn: int, dtype):
         b, s = self.b, self.stride
