@@ -609,3 +609,22 @@ def test_an_indefinite_line_system_is_an_error_not_a_field(monkeypatch):
     monkeypatch.setattr(pc._kron, "btd_factor", lambda Ad, As, L: 3)  # as if 3 pivots failed
     with pytest.raises(SolverError, match="not positive"):
         FastDiagonalPreconditioner(model, system.layout, terms=system.terms)
+
+
+def test_fields_too_wide_for_the_line_solves_fall_back_to_the_diagonalization(monkeypatch):
+    """A stack with more laminates than the compiled line solve takes per node (8 for the plate
+    field) keeps the full diagonalization for that field, and the solve still converges."""
+    from wafersolve.mechanics.lines import LineSolves
+
+    case = wse3_like(n=(7, 6))
+    grid, T = rough_field(case)
+    model = build_mech_model(case, grid, T)
+    system = assemble(model)
+    monkeypatch.setattr(LineSolves, "MAX_BLOCK", 4)  # 3 laminates: u, v fit, w (6) does not
+    P = FastDiagonalPreconditioner(model, system.layout, terms=system.terms)
+    assert set(P.lines) == {"u", "v"}
+    n = system.layout.n_dofs
+    Pm = np.stack([P(e) for e in np.eye(n)], axis=1)
+    assert abs(Pm - Pm.T).max() <= 1e-10 * abs(Pm).max()
+    _x, it, hist = solve_module._pcg(system.operator(), P, None, system.f, lambda m: None)
+    assert hist[-1] <= solve_module.RTOL and it < 60

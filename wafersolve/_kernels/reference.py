@@ -210,7 +210,6 @@ def xpby(z, beta, p):
     p[...] = z + beta * p
 
 
-
 def _tri_index(b):
     return [(p, q) for p in range(b) for q in range(p + 1)]
 

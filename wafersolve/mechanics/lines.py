@@ -38,6 +38,12 @@ class LineSolves:
     """
 
     CHUNK = 64  # x modes factored together (and solved together: their columns share cache)
+    MAX_BLOCK = 16  # unknowns per node that btd_solve takes (laminates x dofs per node)
+
+    @classmethod
+    def fits(cls, n_laminates: int, field: str) -> bool:
+        """Whether a field's line systems (one block per node) fit the compiled solve."""
+        return n_laminates * (2 if field == "w" else 1) <= cls.MAX_BLOCK
 
     def __init__(self, terms: _Terms, field: str, bx: Basis1D, dtype):
         model, lay = terms.model, terms.layout

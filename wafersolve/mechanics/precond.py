@@ -206,8 +206,9 @@ class FastDiagonalPreconditioner:
     ``dtype``: precision of the transforms and line solves; ``terms``: the operator's terms
     (without them each field is diagonalized along both axes and the fields stay uncoupled);
     ``sweeps``: forward and backward u-v pairs of the membranes' Gauss-Seidel; ``lines``: solve
-    along y exactly after the x transform (:class:`LineSolves`; needs ``terms``) instead of
-    transforming along y too.
+    along y exactly after the x transform (:class:`LineSolves`; needs ``terms``, and a field's
+    block per node must fit the compiled solve: up to 16 laminates for the membranes, 8 for the
+    plates) instead of transforming along y too.
     """
 
     def __init__(self, model: MechModel, layout: Layout, dtype=np.float64, *,
@@ -241,7 +242,7 @@ class FastDiagonalPreconditioner:
         self.inv = {}
         for f in ("u", "v", "w"):
             s = "H" if f == "w" else "L"
-            if terms is not None and lines:
+            if terms is not None and lines and LineSolves.fits(layout.n_laminates, f):
                 self.lines[f] = LineSolves(terms, f, self.bx[s], dt)
             self.inv[f] = {}
             for jy, sy in enumerate(self.by[s].block_slices):
