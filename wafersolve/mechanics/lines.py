@@ -70,25 +70,20 @@ class LineSolves:
                 ky, c = ("H", 1, "H", 1), -c
             by_key = blocks.setdefault((l1, l2, ky), {})
             by_key[kx] = by_key.get(kx, 0.0) + c
-        # per term: (laminates l1, l2), node blocks of the y factor (diagonal: (nodes, s, s),
-        # sub-diagonal A[j, j-1]: (nodes, s, s)), and its x-mode weights sum_kx c d_kx
-        self.terms = []
-        uniform = bool(np.all(mesh_y.h_m == mesh_y.h_m[0]))
-        for (l1, l2, ky), per_kx in blocks.items():
-            K = mesh_y.matrix(*ky).toarray()
-            Kb = K.reshape(nn, stride, nn, stride)
-            j = np.arange(nn)
-            dblk = Kb[j, :, j, :]  # (nodes, s, s)
-            sblk = np.zeros_like(dblk)
-            sblk[1:] = Kb[j[1:], :, j[1:] - 1, :]
-            weights = sum(c * diag[kx] for kx, c in per_kx.items())
-            self.terms.append((l1, l2, dblk, sblk, weights))
-        self.uniform = uniform
-        # per laminate pair (l1, l2): the terms' node blocks as one (nodes s s, terms) matrix
-        # and their x-mode weights (terms, modes), so a chunk's blocks are one product
+        # per laminate pair (l1, l2): the terms' node blocks of the y factor (diagonal
+        # (nodes, s, s), sub-diagonal A[j, j-1], one on a uniform mesh) as one
+        # (nodes s s, terms) matrix, and their x-mode weights sum_kx c d_kx (terms, modes), so
+        # a chunk's blocks are one product
+        self.uniform = uniform = bool(np.all(mesh_y.h_m == mesh_y.h_m[0]))
+        j = np.arange(nn)
         pairs: dict[tuple, list] = {}
-        for l1, l2, dblk, sblk, weights in self.terms:
-            pairs.setdefault((l1, l2), []).append((dblk, sblk[1:2] if uniform else sblk, weights))
+        for (l1, l2, ky), per_kx in blocks.items():
+            Kb = mesh_y.matrix(*ky).toarray().reshape(nn, stride, nn, stride)
+            dblk = Kb[j, :, j, :]
+            sblk = Kb[j[1:2], :, j[0:1], :] if uniform else np.concatenate(
+                [np.zeros_like(dblk[:1]), Kb[j[1:], :, j[1:] - 1, :]])
+            weights = sum(c * diag[kx] for kx, c in per_kx.items())
+            pairs.setdefault((l1, l2), []).append((dblk, sblk, weights))
         self.pairs = [(l1, l2, np.stack([d.ravel() for d, _s, _w in t], axis=1),
                        np.stack([sb.ravel() for _d, sb, _w in t], axis=1),
                        np.stack([w for _d, _s, w in t])) for (l1, l2), t in pairs.items()]
